@@ -1,0 +1,120 @@
+# hvrt: build the EFI image, boot it in QEMU, run the tests.
+#   make run [ARGS="app args ; app2"]   build and boot in QEMU+OVMF (TCG)
+#   make test                           every test; ends with "N passed, N failed"
+#   make bench                          figures (image size, boot times)
+#   make run-kvm                        the bare-metal path with KVM and hv-* flags
+# See README.md and docs/.
+
+BUILD   := build
+NEWLIB  := $(BUILD)/newlib/install/x86_64-elf
+IMAGE   := $(BUILD)/hvrt.efi
+ARGS    ?=
+APPS    ?= $(notdir $(wildcard apps/*))
+
+Q := $(if $(V),,@)   # make V=1 shows every command
+
+CC_TARGET := clang --target=x86_64-elf
+HOSTCC    := clang
+
+WARN := -Wall -Wextra -Werror
+IMAGE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fpic \
+    -fshort-wchar -mno-red-zone -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+    -fvisibility=hidden -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L -nostdlibinc -isystem $(NEWLIB)/include -I. -Iinclude
+EFI_CFLAGS := -DGNU_EFI_USE_MS_ABI -isystem /usr/include/efi -isystem /usr/include/efi/x86_64
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined \
+    -fno-sanitize-recover=all -fno-omit-frame-pointer -I. -Iinclude
+
+LDFLAGS_EFI := --apply-dynamic-relocs --no-undefined -nostdlib -znocombreloc -shared \
+    -Bsymbolic -T linker/efi.lds
+PE_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+    -j '.rel.*' -j '.rela.*' -j .reloc -j .bss
+
+RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c lib/*.c) arch/x86_64/entry.S
+APP_SRCS     := $(foreach a,$(APPS),$(wildcard apps/$(a)/*.c))
+IMAGE_OBJS   := $(patsubst %,$(BUILD)/obj/%.o,$(RUNTIME_SRCS) $(APP_SRCS))
+
+.PHONY: all image run run-kvm test unit-tests bench deps newlib clean distclean
+.DEFAULT_GOAL := all
+all: image
+
+# Install what is missing (Debian packages); prints the apt-get line if not root.
+deps:
+	@scripts/install-deps.sh
+
+# newlib is slow to build: once, cached under build/newlib.
+newlib: $(NEWLIB)/lib/libc.a
+$(NEWLIB)/lib/libc.a: scripts/build-newlib.sh | deps
+	@scripts/build-newlib.sh $(BUILD)/newlib
+
+image: $(IMAGE)
+
+$(BUILD)/obj/%.c.o: %.c $(NEWLIB)/lib/libc.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC_TARGET) $(IMAGE_CFLAGS) $(if $(filter boot/%,$<),$(EFI_CFLAGS)) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CC_TARGET) $(IMAGE_CFLAGS) -c $< -o $@
+
+LINK = ld.lld $(LDFLAGS_EFI) /usr/lib/crt0-efi-x86_64.o $(IMAGE_OBJS) $(1) \
+    --start-group $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a --end-group \
+    /usr/lib/libefi.a /usr/lib/libgnuefi.a -o $(2)
+
+# Two links: the second embeds the function names of the first for
+# backtraces. Code addresses cannot move (the table goes into .data, after
+# .text); the check below proves it on every build.
+$(BUILD)/hvrt.so: $(IMAGE_OBJS) linker/efi.lds scripts/gen-symtab.sh
+	@mkdir -p $(BUILD)/symtab
+	scripts/gen-symtab.sh > $(BUILD)/symtab/empty.c
+	$(CC_TARGET) $(IMAGE_CFLAGS) -c $(BUILD)/symtab/empty.c -o $(BUILD)/symtab/empty.o
+	$(call LINK,$(BUILD)/symtab/empty.o,$(BUILD)/hvrt-pass1.so)
+	scripts/gen-symtab.sh $(BUILD)/hvrt-pass1.so > $(BUILD)/symtab/symtab.c
+	$(CC_TARGET) $(IMAGE_CFLAGS) -c $(BUILD)/symtab/symtab.c -o $(BUILD)/symtab/symtab.o
+	$(call LINK,$(BUILD)/symtab/symtab.o,$@)
+	@scripts/gen-symtab.sh $@ | cmp -s - $(BUILD)/symtab/symtab.c || \
+	    { echo "error: code moved between the two links; backtraces would lie" >&2; exit 1; }
+
+$(IMAGE): $(BUILD)/hvrt.so
+	objcopy $(PE_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
+	@echo "image: $@ ($$(stat -c %s $@) bytes)"
+
+run: $(IMAGE)
+	@scripts/qemu-run.sh --interactive $(IMAGE) $(ARGS)
+
+run-kvm: $(IMAGE)
+	@scripts/qemu-run.sh --kvm --interactive $(IMAGE) $(ARGS)
+
+# Host unit tests, under ASan and UBSan.
+.SECONDEXPANSION:
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+HVSIM_SRCS := $(wildcard tests/hvsim/*.c)
+test_format_SRCS     := lib/format.c
+test_page_alloc_SRCS := lib/page_alloc.c
+test_cmdline_SRCS    := lib/cmdline.c lib/format.c
+test_convert_SRCS    := boot/convert.c
+test_acpi_SRCS       := arch/x86_64/acpi.c
+test_symbols_SRCS    := lib/symbols.c
+
+$(BUILD)/host/%: tests/unit/%.c tests/unit/check.h $$($$*_SRCS) $(HVSIM_SRCS) $(wildcard tests/hvsim/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< $(or $($*_SRCS),$(if $(filter test_hvsim_%,$*),$(HVSIM_SRCS))) -o $@ -lpthread
+
+unit-tests: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
+
+test: deps $(IMAGE) unit-tests
+	@tests/run-tests.sh $(BUILD) $(UNIT_TESTS)
+
+bench: $(IMAGE)
+	@scripts/bench.sh $(IMAGE)
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/host $(BUILD)/symtab $(BUILD)/*.so $(BUILD)/*.efi $(BUILD)/run $(BUILD)/bench
+
+# Also drops the cached newlib build.
+distclean:
+	rm -rf $(BUILD)
+
+-include $(IMAGE_OBJS:.o=.d)

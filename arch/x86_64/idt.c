@@ -1,0 +1,72 @@
+/* The interrupt descriptor table: every one of the 256 vectors has a stub
+ * (entry.S); exceptions end in fault_report, device vectors in the handler
+ * installed with irq_set_handler. */
+#include <stdint.h>
+
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/lapic.h"
+#include "lib/console.h"
+
+struct idt_entry {
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type_attr;
+    uint16_t offset_mid;
+    uint32_t offset_high;
+    uint32_t reserved;
+} __attribute__((packed));
+_Static_assert(sizeof(struct idt_entry) == 16, "IDT entries are 16 bytes");
+
+struct idt_pointer {
+    uint16_t limit;
+    uint64_t base;
+} __attribute__((packed));
+
+extern char isr_stubs_start[];   /* entry.S: stubs are 16 bytes apart */
+
+static struct idt_entry idt[256];
+static struct { irq_handler_fn fn; void *arg; } handlers[256];
+
+enum { GATE_INTERRUPT = 0x8e, SEL_CODE = 0x08, IST_FAULT = 1 };
+
+void idt_init(void)
+{
+    for (int v = 0; v < 256; v++) {
+        uint64_t addr = (uint64_t)(isr_stubs_start + 16 * v);
+        idt[v] = (struct idt_entry){
+            .offset_low = addr & 0xffff,
+            .selector = SEL_CODE,
+            /* Exceptions run on the fault stack, so a blown main stack can
+             * still be reported; device interrupts stay on the current one. */
+            .ist = v < 32 ? IST_FAULT : 0,
+            .type_attr = GATE_INTERRUPT,
+            .offset_mid = (addr >> 16) & 0xffff,
+            .offset_high = addr >> 32,
+        };
+    }
+    struct idt_pointer p = { sizeof(idt) - 1, (uint64_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(p));
+}
+
+void irq_set_handler(uint8_t vector, irq_handler_fn fn, void *arg)
+{
+    if (vector < 32)
+        return;
+    handlers[vector].arg = arg;
+    handlers[vector].fn = fn;
+}
+
+void trap_dispatch(struct trap_frame *frame)
+{
+    uint64_t v = frame->vector;
+    if (v < 32)
+        fault_report(frame);
+    if (v == VECTOR_SPURIOUS)
+        return;   /* no EOI for the spurious vector */
+    if (handlers[v].fn != NULL)
+        handlers[v].fn(frame, handlers[v].arg);
+    else
+        kprintf("hvrt: unexpected interrupt, vector %lu\n", (unsigned long)v);
+    lapic_eoi();
+}

@@ -1,0 +1,36 @@
+/* The runtime's first C code after the firmware: bring the machine up in
+ * dependency order, then run the apps. The order matters: the console first
+ * so anything later can report; the IDT before anything can fault; the page
+ * allocator before the page tables it builds; the clock before the timer. */
+#include "boot/boot_info.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/power.h"
+#include "arch/x86_64/serial.h"
+#include "lib/console.h"
+#include "lib/memory.h"
+#include "lib/runtime.h"
+#include "lib/time.h"
+
+#include <stdlib.h>
+
+__attribute__((noreturn)) void runtime_main(struct boot_info *bi);
+
+void runtime_main(struct boot_info *bi)
+{
+    runtime_boot_info = bi;
+    serial_init();
+    gdt_init();
+    idt_init();
+    memory_init(bi);
+    paging_init(bi);
+    time_init(tsc_calibrate(), bi->tsc_at_efi_main, bi->epoch_seconds);
+    lapic_init();
+    power_init(bi->acpi_rsdp);
+    irq_enable();
+
+    /* exit() runs atexit handlers and flushes stdio, then ends in _exit. */
+    exit(apps_run_command_line(bi->cmdline));
+}

@@ -1,0 +1,44 @@
+/* Interrupts and exceptions: the frame every entry stub builds, and the
+ * table through which a vector reaches its handler. */
+#ifndef HVRT_ARCH_TRAP_H
+#define HVRT_ARCH_TRAP_H
+
+#include <stdint.h>
+
+/* Laid out by isr_common in entry.S, lowest address first. */
+struct trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error_code;
+    uint64_t rip, cs, rflags, rsp, ss;   /* pushed by the CPU */
+};
+
+_Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap_frame must match entry.S");
+
+typedef void (*irq_handler_fn)(struct trap_frame *frame, void *arg);
+
+/* Vectors the runtime uses for device interrupts (exceptions are 0-31). */
+enum {
+    VECTOR_TIMER    = 0x40,
+    VECTOR_SPURIOUS = 0xff,
+};
+
+void gdt_init(void);
+void idt_init(void);
+
+/* Installs a handler for a vector >= 32; one handler per vector. */
+void irq_set_handler(uint8_t vector, irq_handler_fn fn, void *arg);
+
+/* Called from entry.S for every vector. */
+void trap_dispatch(struct trap_frame *frame);
+
+/* Prints an exception report (registers, faulting address, backtrace) and
+ * ends the run with HVRT_EXIT_PANIC. */
+__attribute__((noreturn)) void fault_report(const struct trap_frame *frame);
+
+/* Where the runtime's stacks are, for backtraces and guard-page checks. */
+struct stack_range { uint64_t low, high; const char *name; };
+extern const struct stack_range runtime_stacks[];
+extern const unsigned runtime_stack_count;
+
+#endif

@@ -1,0 +1,104 @@
+/* Runs the apps the command line names, one after the other, each with its
+ * own argc/argv; the first that fails ends the run with its status. */
+#include "lib/apps.h"
+#include "lib/cmdline.h"
+#include "lib/runtime.h"
+#include "hvrt/runtime.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DEFAULT_COMMAND_LINE "hello"
+
+/* linker/efi.lds collects every HVRT_APP entry between these. */
+extern const struct hvrt_app __hvrt_apps_start[], __hvrt_apps_end[];
+
+static const char *current;
+static char command_line_copy[BOOT_CMDLINE_MAX];
+
+const char *apps_current_name(void) { return current; }
+const char *hvrt_command_line(void) { return command_line_copy; }
+
+unsigned hvrt_app_count(void) { return (unsigned)(__hvrt_apps_end - __hvrt_apps_start); }
+
+const struct hvrt_app *hvrt_app_at(unsigned index)
+{
+    return index < hvrt_app_count() ? &__hvrt_apps_start[index] : NULL;
+}
+
+static const struct hvrt_app *find_app(const char *name)
+{
+    for (unsigned i = 0; i < hvrt_app_count(); i++)
+        if (strcmp(__hvrt_apps_start[i].name, name) == 0)
+            return &__hvrt_apps_start[i];
+    return NULL;
+}
+
+static void list_apps(void)
+{
+    fprintf(stderr, "apps in this image:");
+    for (unsigned i = 0; i < hvrt_app_count(); i++)
+        fprintf(stderr, " %s", __hvrt_apps_start[i].name);
+    fprintf(stderr, "\n");
+}
+
+static int apply_options(const struct command_line *cl)
+{
+    for (int i = 0; i < cl->option_count; i++) {
+        const char *o = cl->options[i];
+        if (strcmp(o, "--debug-exit") == 0)
+            runtime_options.debug_exit = 1;
+        else if (strcmp(o, "--quiet") == 0)
+            runtime_options.quiet = 1;
+        else {
+            fprintf(stderr, "hvrt: unknown runtime option '%s' (known: --debug-exit, --quiet)\n", o);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int apps_run_command_line(const char *cmdline)
+{
+    static char buf[BOOT_CMDLINE_MAX];
+    static struct command_line cl;
+    char err[128];
+
+    strncpy(command_line_copy, cmdline, sizeof(command_line_copy) - 1);
+    strncpy(buf, cmdline, sizeof(buf) - 1);
+    if (cmdline_parse(buf, &cl, err, sizeof(err)) != 0) {
+        fprintf(stderr, "hvrt: bad command line: %s\n", err);
+        return HVRT_EXIT_USAGE;
+    }
+    /* Options apply even when they are all there is (e.g. --debug-exit). */
+    if (apply_options(&cl) != 0)
+        return HVRT_EXIT_USAGE;
+    if (cl.count == 0) {
+        strcpy(buf, DEFAULT_COMMAND_LINE);
+        static struct command_line fallback;
+        cmdline_parse(buf, &fallback, err, sizeof(err));
+        cl.count = fallback.count;
+        memcpy(cl.apps, fallback.apps, sizeof(cl.apps));
+    }
+    /* Check every name first: a typo in the third app should not let the
+     * first two run. */
+    for (int i = 0; i < cl.count; i++) {
+        if (find_app(cl.apps[i].argv[0]) == NULL) {
+            fprintf(stderr, "hvrt: unknown app '%s'\n", cl.apps[i].argv[0]);
+            list_apps();
+            return HVRT_EXIT_UNKNOWN_APP;
+        }
+    }
+    int status = 0;
+    for (int i = 0; i < cl.count && status == 0; i++) {
+        const struct hvrt_app *app = find_app(cl.apps[i].argv[0]);
+        current = app->name;
+        status = app->main(cl.apps[i].argc, cl.apps[i].argv);
+        fflush(stdout);
+        fflush(stderr);
+        current = NULL;
+        if (status != 0 && !runtime_options.quiet)
+            fprintf(stderr, "hvrt: app %s exited with status %d\n", app->name, status);
+    }
+    return status;
+}

@@ -1,0 +1,27 @@
+/* Runtime-wide state and the ways a run ends; internal to the runtime. */
+#ifndef HVRT_LIB_RUNTIME_H
+#define HVRT_LIB_RUNTIME_H
+
+#include <stdint.h>
+#include "boot/boot_info.h"
+
+struct runtime_options {
+    int debug_exit;   /* --debug-exit: end through QEMU's isa-debug-exit port (tests) */
+    int quiet;        /* --quiet: no runtime banner or exit line */
+};
+
+extern struct runtime_options runtime_options;
+extern const struct boot_info *runtime_boot_info;
+
+/* Prints the message and a backtrace of the caller, then exits with
+ * HVRT_EXIT_PANIC. */
+__attribute__((noreturn)) void runtime_panic(const char *msg);
+
+/* Ends the run now: no atexit handlers, no stdio flush. Used by _exit and
+ * by fault reports. */
+__attribute__((noreturn)) void runtime_exit_now(int status);
+
+/* Runs the apps the command line names and returns the final status. */
+int apps_run_command_line(const char *cmdline);
+
+#endif

@@ -1,0 +1,49 @@
+#include "lib/time.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/lapic.h"
+#include "hvrt/runtime.h"
+
+static uint64_t tsc_hz, tsc_boot;
+static uint64_t ns_per_tick_q32;    /* 32.32 fixed point: no 128-bit division */
+static int64_t realtime_offset_ns;  /* realtime = offset + time_ns() */
+
+void time_init(uint64_t hz, uint64_t tsc_at_boot, int64_t epoch_seconds_at_boot)
+{
+    tsc_hz = hz;
+    tsc_boot = tsc_at_boot;
+    ns_per_tick_q32 = (1000000000ull << 32) / hz;
+    realtime_offset_ns = epoch_seconds_at_boot * 1000000000;
+}
+
+uint64_t time_tsc_hz(void) { return tsc_hz; }
+
+uint64_t time_tsc_to_ns(uint64_t ticks)
+{
+    return (uint64_t)(((unsigned __int128)ticks * ns_per_tick_q32) >> 32);
+}
+
+uint64_t time_ns(void) { return time_tsc_to_ns(rdtsc() - tsc_boot); }
+
+int64_t time_realtime_ns(void) { return realtime_offset_ns + (int64_t)time_ns(); }
+
+void time_set_realtime_ns(int64_t ns) { realtime_offset_ns = ns - (int64_t)time_ns(); }
+
+void time_sleep_ns(uint64_t ns)
+{
+    uint64_t deadline = time_ns() + ns;
+    int was_enabled = irq_enabled();
+    for (;;) {
+        irq_disable();
+        uint64_t now = time_ns();
+        if (now >= deadline)
+            break;
+        lapic_timer_oneshot(deadline - now);
+        irq_enable_and_halt();   /* the timer, or any interrupt, wakes us */
+    }
+    lapic_timer_oneshot(0);
+    if (was_enabled)
+        irq_enable();
+}
+
+uint64_t hvrt_time_ns(void) { return time_ns(); }
+void hvrt_sleep_us(uint64_t us) { time_sleep_ns(us * 1000); }

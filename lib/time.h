@@ -1,0 +1,20 @@
+/* The runtime's clock: the TSC, counted from efi_main, in nanoseconds;
+ * plus the wall clock the firmware reported at boot. */
+#ifndef HVRT_LIB_TIME_H
+#define HVRT_LIB_TIME_H
+
+#include <stdint.h>
+
+void time_init(uint64_t tsc_hz, uint64_t tsc_at_boot, int64_t epoch_seconds_at_boot);
+uint64_t time_ns(void);            /* monotonic, since efi_main */
+uint64_t time_tsc_hz(void);
+int64_t time_realtime_ns(void);    /* since 1970, UTC */
+void time_set_realtime_ns(int64_t ns);
+
+/* Converts a TSC difference to nanoseconds with the calibrated rate. */
+uint64_t time_tsc_to_ns(uint64_t ticks);
+
+/* Sleeps with the CPU halted between timer interrupts. */
+void time_sleep_ns(uint64_t ns);
+
+#endif

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Boots an hvrt image in QEMU with OVMF (TCG unless --kvm) and shows its
+# console. The command line goes into \hvrt.cfg on a FAT volume made from a
+# fresh directory, since a removable-media boot carries no load options.
+#
+#   qemu-run.sh [--interactive] [--kvm] [--timeout SECONDS] [--memory MIB]
+#               [--log FILE] IMAGE [APP ARGS...]
+#
+# Exit status: with --debug-exit on the image's command line, the image's
+# own exit status; otherwise QEMU's (0 after an ACPI power-off). 124 means
+# the timeout hit.
+set -euo pipefail
+
+interactive=0 kvm=0 timeout_s=60 memory=256 log=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --interactive) interactive=1; shift ;;
+        --kvm) kvm=1; shift ;;
+        --timeout) timeout_s=$2; shift 2 ;;
+        --memory) memory=$2; shift 2 ;;
+        --log) log=$2; shift 2 ;;
+        --) shift; break ;;
+        -*) echo "qemu-run: unknown option $1" >&2; exit 2 ;;
+        *) break ;;
+    esac
+done
+image=${1:?usage: qemu-run.sh [options] IMAGE [APP ARGS...]}
+shift
+cmdline="$*"
+
+ovmf_code=/usr/share/OVMF/OVMF_CODE_4M.fd
+ovmf_vars=/usr/share/OVMF/OVMF_VARS_4M.fd
+for f in "$ovmf_code" "$ovmf_vars" "$image"; do
+    [ -f "$f" ] || { echo "qemu-run: $f is missing (make deps; make image)" >&2; exit 2; }
+done
+
+accel=(-accel tcg)
+cpu=()
+if [ $kvm = 1 ]; then
+    if [ ! -w /dev/kvm ]; then
+        echo "run-kvm: skipped: /dev/kvm is missing or not writable here (no KVM on this machine)"
+        exit 0
+    fi
+    accel=(-accel kvm)
+    cpu=(-cpu host,hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer)
+fi
+
+run_dir=$(mktemp -d "${TMPDIR:-/tmp}/hvrt-run.XXXXXX")
+trap 'rm -rf "$run_dir"' EXIT
+mkdir -p "$run_dir/esp/EFI/BOOT"
+cp "$image" "$run_dir/esp/EFI/BOOT/BOOTX64.EFI"
+printf '%s\n' "$cmdline" > "$run_dir/esp/hvrt.cfg"
+cp "$ovmf_vars" "$run_dir/vars.fd"   # a fresh copy: a reused one can send OVMF to its shell
+
+qemu=(qemu-system-x86_64 -nodefaults -machine q35 "${accel[@]}" "${cpu[@]}" -m "$memory"
+    -display none -no-reboot
+    -drive if=pflash,format=raw,unit=0,readonly=on,file="$ovmf_code"
+    -drive if=pflash,format=raw,unit=1,file="$run_dir/vars.fd"
+    -drive format=raw,file=fat:rw:"$run_dir/esp"
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+
+if [ $interactive = 1 ]; then
+    echo "qemu-run: booting $image under OVMF; command line: ${cmdline:-(default)}; Ctrl-A X quits"
+    set +e
+    timeout --foreground "$timeout_s" "${qemu[@]}" -serial mon:stdio
+    status=$?
+else
+    set +e
+    timeout "$timeout_s" "${qemu[@]}" -serial stdio </dev/null > "${log:-/dev/stdout}" 2>&1
+    status=$?
+fi
+set -e
+# isa-debug-exit: QEMU exits with (status << 1) | 1.
+if [ $status -ne 0 ] && [ $status -ne 124 ] && [ $((status & 1)) = 1 ]; then
+    status=$((status >> 1))
+fi
+exit $status
