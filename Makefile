@@ -67,17 +67,19 @@ LINK = ld.lld $(LDFLAGS_EFI) /usr/lib/crt0-efi-x86_64.o $(IMAGE_OBJS) $(1) \
 # .text); the check below proves it on every build.
 $(BUILD)/hvrt.so: $(IMAGE_OBJS) linker/efi.lds scripts/gen-symtab.sh
 	@mkdir -p $(BUILD)/symtab
-	scripts/gen-symtab.sh > $(BUILD)/symtab/empty.c
-	$(CC_TARGET) $(IMAGE_CFLAGS) -c $(BUILD)/symtab/empty.c -o $(BUILD)/symtab/empty.o
-	$(call LINK,$(BUILD)/symtab/empty.o,$(BUILD)/hvrt-pass1.so)
-	scripts/gen-symtab.sh $(BUILD)/hvrt-pass1.so > $(BUILD)/symtab/symtab.c
-	$(CC_TARGET) $(IMAGE_CFLAGS) -c $(BUILD)/symtab/symtab.c -o $(BUILD)/symtab/symtab.o
-	$(call LINK,$(BUILD)/symtab/symtab.o,$@)
+	@echo "  LD      $@ (two passes: the second embeds the symbol table)"
+	$(Q)scripts/gen-symtab.sh > $(BUILD)/symtab/empty.c
+	$(Q)$(CC_TARGET) $(IMAGE_CFLAGS) -c $(BUILD)/symtab/empty.c -o $(BUILD)/symtab/empty.o
+	$(Q)$(call LINK,$(BUILD)/symtab/empty.o,$(BUILD)/hvrt-pass1.so)
+	$(Q)scripts/gen-symtab.sh $(BUILD)/hvrt-pass1.so > $(BUILD)/symtab/symtab.c
+	$(Q)$(CC_TARGET) $(IMAGE_CFLAGS) -c $(BUILD)/symtab/symtab.c -o $(BUILD)/symtab/symtab.o
+	$(Q)$(call LINK,$(BUILD)/symtab/symtab.o,$@)
 	@scripts/gen-symtab.sh $@ | cmp -s - $(BUILD)/symtab/symtab.c || \
 	    { echo "error: code moved between the two links; backtraces would lie" >&2; exit 1; }
 
 $(IMAGE): $(BUILD)/hvrt.so
-	objcopy $(PE_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
+	@echo "  PE      $@"
+	$(Q)objcopy $(PE_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
 	@echo "image: $@ ($$(stat -c %s $@) bytes)"
 
 run: $(IMAGE)

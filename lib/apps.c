@@ -3,6 +3,9 @@
 #include "lib/apps.h"
 #include "lib/cmdline.h"
 #include "lib/runtime.h"
+#include "lib/memory.h"
+#include "lib/time.h"
+#include "arch/x86_64/lapic.h"
 #include "hvrt/runtime.h"
 
 #include <stdio.h>
@@ -58,6 +61,18 @@ static int apply_options(const struct command_line *cl)
     return 0;
 }
 
+/* One line of facts about the machine, and how long the boot took: from
+ * efi_main (firmware included from there) to here, by the TSC. */
+static void print_banner(const char *cmdline)
+{
+    uint64_t boot_us = time_ns() / 1000;
+    uint64_t mhz = time_tsc_hz() / 1000000;
+    printf("hvrt: %llu MiB RAM, TSC %llu.%02llu GHz, %s, booted in %llu us; command line: %s\n",
+           (unsigned long long)(memory_usable_bytes() >> 20), (unsigned long long)(mhz / 1000),
+           (unsigned long long)(mhz % 1000 / 10), lapic_is_x2apic() ? "x2APIC" : "xAPIC",
+           (unsigned long long)boot_us, cmdline[0] ? cmdline : "(empty)");
+}
+
 int apps_run_command_line(const char *cmdline)
 {
     static char buf[BOOT_CMDLINE_MAX];
@@ -66,14 +81,20 @@ int apps_run_command_line(const char *cmdline)
 
     strncpy(command_line_copy, cmdline, sizeof(command_line_copy) - 1);
     strncpy(buf, cmdline, sizeof(buf) - 1);
-    if (cmdline_parse(buf, &cl, err, sizeof(err)) != 0) {
+    int parsed = cmdline_parse(buf, &cl, err, sizeof(err));
+    /* Options apply even when the rest is wrong, so that --debug-exit
+     * still reports the usage error to the test that passed it. */
+    if (apply_options(&cl) != 0)
+        return HVRT_EXIT_USAGE;
+    if (!runtime_options.quiet)
+        print_banner(cmdline);
+    if (parsed != 0) {
         fprintf(stderr, "hvrt: bad command line: %s\n", err);
         return HVRT_EXIT_USAGE;
     }
-    /* Options apply even when they are all there is (e.g. --debug-exit). */
-    if (apply_options(&cl) != 0)
-        return HVRT_EXIT_USAGE;
     if (cl.count == 0) {
+        if (!runtime_options.quiet)
+            printf("hvrt: no app named; running the default: %s\n", DEFAULT_COMMAND_LINE);
         strcpy(buf, DEFAULT_COMMAND_LINE);
         static struct command_line fallback;
         cmdline_parse(buf, &fallback, err, sizeof(err));

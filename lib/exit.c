@@ -15,8 +15,10 @@ void runtime_exit_now(int status)
     if (!runtime_options.quiet || status != 0)
         kprintf("hvrt: exit status %d%s\n", status,
                 status == HVRT_EXIT_PANIC ? " (panic)" : "");
-    if (runtime_options.debug_exit)
-        power_debug_exit(status);
+    if (runtime_options.debug_exit) {
+        /* QEMU keeps 7 bits of it: a status it cannot carry becomes 126. */
+        power_debug_exit(status >= 0 && status <= 127 ? status : HVRT_EXIT_UNREPRESENTABLE);
+    }
     power_off();
 }
 

@@ -70,6 +70,10 @@ else
     status=$?
 fi
 set -e
+if [ $status -eq 124 ]; then
+    echo "qemu-run: timed out after ${timeout_s} s" >&2
+    exit 124
+fi
 # isa-debug-exit: QEMU exits with (status << 1) | 1.
 if [ $status -ne 0 ] && [ $status -ne 124 ] && [ $((status & 1)) = 1 ]; then
     status=$((status >> 1))

@@ -63,7 +63,8 @@ static void backtrace(uint64_t rip, uint64_t rbp)
     const struct stack_range *stack = stack_of(rbp);
     uint64_t last = 0, repeats = 0;
     int depth = 1;
-    for (int frames = 0; frames < 4096 && stack != NULL; frames++) {
+    /* rbp must rise within one stack each step, so the walk ends. */
+    while (stack != NULL) {
         if ((rbp & 7) != 0 || rbp + 16 > stack->high)
             break;
         const uint64_t *frame = (const uint64_t *)rbp;
@@ -106,15 +107,14 @@ void fault_report(const struct trap_frame *f)
     kprintf("hvrt: while running %s%s\n", app ? "app " : "the runtime", app ? app : "");
     if (f->vector == 14) {
         const struct stack_range *guard = guard_of(cr2);
-        kprintf("hvrt: faulting address 0x%016lx (%s, %s%s)%s%s%s\n", (unsigned long)cr2,
+        kprintf("hvrt: faulting address 0x%016lx (%s, %s%s)\n", (unsigned long)cr2,
                 (f->error_code & 1) ? "protection violation" : "page not present",
                 (f->error_code & 2) ? "write" : "read",
-                (f->error_code & 16) ? ", instruction fetch" : "",
-                cr2 < 4096 ? ": null pointer dereference" : "",
-                guard ? ": stack overflow into the guard page of the " : "",
-                guard ? guard->name : "");
-        if (guard)
-            kprintf("hvrt: stack overflow (%s stack)\n", guard->name);
+                (f->error_code & 16) ? ", instruction fetch" : "");
+        if (guard != NULL)
+            kprintf("hvrt: stack overflow: the %s stack ran into its guard page\n", guard->name);
+        else if (cr2 < 4096)
+            kprintf("hvrt: null pointer dereference\n");
     }
     kprintf("rip 0x%016lx  rsp 0x%016lx  rflags 0x%08lx  cs 0x%lx\n", (unsigned long)f->rip,
             (unsigned long)f->rsp, (unsigned long)f->rflags, (unsigned long)f->cs);

@@ -8,6 +8,7 @@
 /* Exit statuses the runtime itself uses. */
 #define HVRT_EXIT_USAGE       2     /* a bad command line */
 #define HVRT_EXIT_PANIC       125   /* a CPU exception or a runtime panic */
+#define HVRT_EXIT_UNREPRESENTABLE 126 /* under --debug-exit: the status was outside 0..127 */
 #define HVRT_EXIT_UNKNOWN_APP 127   /* the command line names no such app */
 
 /* An in-image app: a main-like entry the command line can name. */

@@ -1,5 +1,5 @@
 /* hvsim's runtime state and the calls its files make to each other. Only
- * tests/hvsim/*.c include this; users see hvsim.h. */
+ * the files in tests/hvsim include this; users see hvsim.h. */
 #ifndef HVSIM_STATE_H
 #define HVSIM_STATE_H
 

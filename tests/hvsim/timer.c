@@ -1,0 +1,178 @@
+/* Synthetic timers STIMER0-3 of each VP. One-shot: COUNT is the absolute
+ * reference time of expiry (a past value fires at once), and the timer turns
+ * itself off when it fires. Periodic: COUNT is the period, the first expiry
+ * one period after the timer is enabled, each next one a period after the
+ * previous due time (no drift). Message mode queues HvMessageTimerExpired on
+ * the configured SINT; direct mode raises the configured vector.
+ *
+ * Missed expirations: a timer has at most one expiry message waiting for its
+ * slot. A periodic expiry that finds the previous message still undelivered
+ * (or, in direct mode, its vector still pending) is merged into it and
+ * counted in timer_missed; the waiting message keeps its first due time and
+ * no burst follows. The Lazy bit is stored but changes nothing. */
+#include <string.h>
+
+#include "tests/hvsim/hvsim_state.h"
+
+static uint32_t timer_sint(uint64_t config)
+{
+    return (uint32_t)((config & HV_STIMER_SINT_MASK) >> HV_STIMER_SINT_SHIFT);
+}
+
+static uint8_t timer_vector(uint64_t config)
+{
+    return (uint8_t)((config & HV_STIMER_VECTOR_MASK) >> HV_STIMER_VECTOR_SHIFT);
+}
+
+static void arm(struct hvsim *sim, struct hvsim_stimer *t)
+{
+    uint64_t now = clock_ref_count(sim);
+    t->armed = true;
+    if (t->config & HV_STIMER_PERIODIC) {
+        t->due = now + t->count;
+        if (t->due < now)
+            t->due = UINT64_MAX;
+    } else {
+        t->due = t->count;
+    }
+}
+
+/* Apply the rules that can veto Enabled, then arm or disarm. */
+static void update(struct hvsim *sim, struct hvsim_vp *vp, unsigned idx)
+{
+    struct hvsim_stimer *t = &vp->stimer[idx];
+    if ((t->config & HV_STIMER_ENABLED) && !(t->config & HV_STIMER_DIRECT_MODE) &&
+        timer_sint(t->config) == 0) {
+        sim_log(sim, "vp%u stimer%u: SINTx 0 in message mode, timer disabled", vp->index, idx);
+        t->config &= ~HV_STIMER_ENABLED;
+    }
+    if ((t->config & HV_STIMER_ENABLED) && t->count == 0) {
+        sim_log(sim, "vp%u stimer%u: COUNT is 0, timer disabled", vp->index, idx);
+        t->config &= ~HV_STIMER_ENABLED;
+    }
+    if (t->config & HV_STIMER_ENABLED)
+        arm(sim, t);
+    else
+        t->armed = false;
+}
+
+static void fire(struct hvsim *sim, struct hvsim_vp *vp, unsigned idx)
+{
+    struct hvsim_stimer *t = &vp->stimer[idx];
+    uint64_t due = t->due;
+    uint64_t now = clock_ref_count(sim);
+
+    vp->stats.timer_expirations[idx]++;
+    if (t->config & HV_STIMER_PERIODIC) {
+        t->due = due + t->count;
+        if (t->due < due) {
+            t->armed = false; /* the next expiry is beyond the end of time */
+        } else if (t->due <= now) {
+            /* More than one period passed at once: skip, do not burst. */
+            uint64_t skipped = (now - t->due) / t->count + 1;
+            vp->stats.timer_missed[idx] += skipped;
+            t->due += skipped * t->count;
+        }
+    } else {
+        t->armed = false;
+        t->config &= ~HV_STIMER_ENABLED;
+    }
+    sim_log(sim, "vp%u stimer%u expired (due %llu)", vp->index, idx, (unsigned long long)due);
+
+    if (t->config & HV_STIMER_DIRECT_MODE) {
+        uint8_t v = timer_vector(t->config);
+        if (hvsim_irq_pending(sim, vp->index, v))
+            vp->stats.timer_missed[idx]++;
+        else
+            apic_raise(sim, vp, v, false);
+        return;
+    }
+    if (t->msg_queued) {
+        vp->stats.timer_missed[idx]++;
+        return;
+    }
+    struct hv_message m;
+    struct hv_timer_message_payload p = {.timer_index = idx, .expiration_time = due};
+    memset(&m, 0, sizeof(m));
+    m.header.message_type = HV_MESSAGE_TYPE_TIMER_EXPIRED;
+    m.header.payload_size = sizeof(p);
+    memcpy(m.payload, &p, sizeof(p));
+    t->msg_queued = true; /* before queueing: delivery may happen at once */
+    if (synic_queue(sim, vp, timer_sint(t->config), &m, 0, (int)idx) != HVSIM_OK) {
+        t->msg_queued = false;
+        vp->stats.timer_missed[idx]++;
+        sim_log(sim, "vp%u stimer%u: SINT queue full, expiry lost", vp->index, idx);
+    }
+}
+
+void stimer_fire_due(struct hvsim *sim)
+{
+    uint64_t now = clock_ref_count(sim);
+    for (uint32_t i = 0; i < sim->cfg.vp_count; i++) {
+        struct hvsim_vp *vp = &sim->vps[i];
+        for (unsigned idx = 0; idx < HV_STIMER_COUNT; idx++)
+            if (vp->stimer[idx].armed && vp->stimer[idx].due <= now)
+                fire(sim, vp, idx);
+    }
+}
+
+bool stimer_next_due_ns(const struct hvsim *sim, uint64_t *when_ns)
+{
+    bool found = false;
+    for (uint32_t i = 0; i < sim->cfg.vp_count; i++) {
+        for (unsigned idx = 0; idx < HV_STIMER_COUNT; idx++) {
+            const struct hvsim_stimer *t = &sim->vps[i].stimer[idx];
+            if (!t->armed)
+                continue;
+            uint64_t ns = t->due > UINT64_MAX / 100 ? UINT64_MAX : t->due * 100;
+            if (!found || ns < *when_ns)
+                *when_ns = ns;
+            found = true;
+        }
+    }
+    return found;
+}
+
+void stimer_message_delivered(struct hvsim *sim, struct hvsim_vp *vp, int timer)
+{
+    (void)sim;
+    if (timer >= 0 && (unsigned)timer < HV_STIMER_COUNT)
+        vp->stimer[timer].msg_queued = false;
+}
+
+enum hvsim_msr_result stimer_rdmsr(struct hvsim *sim, struct hvsim_vp *vp, uint32_t msr, uint64_t *value)
+{
+    (void)sim;
+    unsigned idx = (msr - HV_MSR_STIMER0_CONFIG) / 2;
+    bool is_count = (msr - HV_MSR_STIMER0_CONFIG) % 2;
+    *value = is_count ? vp->stimer[idx].count : vp->stimer[idx].config;
+    return HVSIM_MSR_OK;
+}
+
+enum hvsim_msr_result stimer_wrmsr(struct hvsim *sim, struct hvsim_vp *vp, uint32_t msr, uint64_t value)
+{
+    unsigned idx = (msr - HV_MSR_STIMER0_CONFIG) / 2;
+    bool is_count = (msr - HV_MSR_STIMER0_CONFIG) % 2;
+    struct hvsim_stimer *t = &vp->stimer[idx];
+
+    if (is_count) {
+        t->count = value;
+        if (value == 0)
+            t->config &= ~HV_STIMER_ENABLED; /* zero stops it, AutoEnable or not */
+        else if (t->config & HV_STIMER_AUTO_ENABLE)
+            t->config |= HV_STIMER_ENABLED;
+    } else {
+        if (value & HV_STIMER_RSVDZ)
+            return HVSIM_MSR_GP;
+        if (value & HV_STIMER_DIRECT_MODE) {
+            if (!(sim->cfg.features & HV_FEATURE_DIRECT_STIMERS))
+                return HVSIM_MSR_GP;
+            if (timer_vector(value) < HV_MIN_VALID_VECTOR)
+                return HVSIM_MSR_GP;
+        }
+        t->config = value;
+    }
+    update(sim, vp, idx);
+    stimer_fire_due(sim); /* a one-shot already in the past fires now */
+    return HVSIM_MSR_OK;
+}
