@@ -4,14 +4,14 @@
 # fresh directory, since a removable-media boot carries no load options.
 #
 #   qemu-run.sh [--interactive] [--kvm] [--timeout SECONDS] [--memory MIB]
-#               [--log FILE] IMAGE [APP ARGS...]
+#               [--log FILE] [--qemu-args "ARGS"] IMAGE [APP ARGS...]
 #
 # Exit status: with --debug-exit on the image's command line, the image's
 # own exit status; otherwise QEMU's (0 after an ACPI power-off). 124 means
 # the timeout hit.
 set -euo pipefail
 
-interactive=0 kvm=0 timeout_s=60 memory=256 log=""
+interactive=0 kvm=0 timeout_s=60 memory=256 log="" extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --interactive) interactive=1; shift ;;
@@ -19,6 +19,7 @@ while [ $# -gt 0 ]; do
         --timeout) timeout_s=$2; shift 2 ;;
         --memory) memory=$2; shift 2 ;;
         --log) log=$2; shift 2 ;;
+        --qemu-args) read -r -a extra <<< "$2"; shift 2 ;;
         --) shift; break ;;
         -*) echo "qemu-run: unknown option $1" >&2; exit 2 ;;
         *) break ;;
@@ -57,7 +58,7 @@ qemu=(qemu-system-x86_64 -nodefaults -machine q35 "${accel[@]}" "${cpu[@]}" -m "
     -drive if=pflash,format=raw,unit=0,readonly=on,file="$ovmf_code"
     -drive if=pflash,format=raw,unit=1,file="$run_dir/vars.fd"
     -drive format=raw,file=fat:rw:"$run_dir/esp"
-    -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${extra[@]}")
 
 if [ $interactive = 1 ]; then
     echo "qemu-run: booting $image under OVMF; command line: ${cmdline:-(default)}; Ctrl-A X quits"
