@@ -4,18 +4,22 @@
 # fresh directory, since a removable-media boot carries no load options.
 #
 #   qemu-run.sh [--interactive] [--kvm] [--timeout SECONDS] [--memory MIB]
-#               [--log FILE] [--qemu-args "ARGS"] IMAGE [APP ARGS...]
+#               [--log FILE] [--qemu-args "ARGS"] [--via-shell] IMAGE [APP ARGS...]
+#
+# --via-shell starts the image from the UEFI shell (startup.nsh) instead, so
+# the command line arrives as real load options; the shell waits 5 s first.
 #
 # Exit status: with --debug-exit on the image's command line, the image's
 # own exit status; otherwise QEMU's (0 after an ACPI power-off). 124 means
 # the timeout hit.
 set -euo pipefail
 
-interactive=0 kvm=0 timeout_s=60 memory=256 log="" extra=()
+via_shell=0 interactive=0 kvm=0 timeout_s=60 memory=256 log="" extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --interactive) interactive=1; shift ;;
         --kvm) kvm=1; shift ;;
+        --via-shell) via_shell=1; shift ;;
         --timeout) timeout_s=$2; shift 2 ;;
         --memory) memory=$2; shift 2 ;;
         --log) log=$2; shift 2 ;;
@@ -48,9 +52,16 @@ fi
 
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/hvrt-run.XXXXXX")
 trap 'rm -rf "$run_dir"' EXIT
-mkdir -p "$run_dir/esp/EFI/BOOT"
-cp "$image" "$run_dir/esp/EFI/BOOT/BOOTX64.EFI"
-printf '%s\n' "$cmdline" > "$run_dir/esp/hvrt.cfg"
+if [ $via_shell = 1 ]; then
+    # No removable-media loader: OVMF falls back to its shell, which runs this.
+    mkdir -p "$run_dir/esp"
+    cp "$image" "$run_dir/esp/hvrt.efi"
+    printf 'fs0:\\hvrt.efi %s\r\n' "$cmdline" > "$run_dir/esp/startup.nsh"
+else
+    mkdir -p "$run_dir/esp/EFI/BOOT"
+    cp "$image" "$run_dir/esp/EFI/BOOT/BOOTX64.EFI"
+    printf '%s\n' "$cmdline" > "$run_dir/esp/hvrt.cfg"
+fi
 cp "$ovmf_vars" "$run_dir/vars.fd"   # a fresh copy: a reused one can send OVMF to its shell
 
 qemu=(qemu-system-x86_64 -nodefaults -machine q35 "${accel[@]}" "${cpu[@]}" -m "$memory"

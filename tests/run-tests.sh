@@ -40,15 +40,16 @@ trim() { local s=$1; s=${s#"${s%%[! ]*}"}; s=${s%"${s##*[! ]}"}; printf '%s' "$s
 
 # One boot test; writes "ok" or "FAIL ..." into $results/NAME.result.
 boot_test() {
-    local name=$1 want=$2 cmdline=$3 patterns=$4
-    local log=$results/$name.log args=() status problems=""
-    [ "$want" = poweroff ] || args=(--debug-exit)
+    local name=$1 want=$2 cmdline=$3 patterns=$4 how=$5
+    local log=$results/$name.log args=() status problems="" runner=()
+    [ "$how" = shell ] && runner=(--via-shell)
+    [ "$want" = poweroff ] || [ "$want" = reset ] || args=(--debug-exit)
     local start=$SECONDS
     # shellcheck disable=SC2086  # the command line splits into words
-    scripts/qemu-run.sh --timeout 90 --log "$log" "$image" "${args[@]}" $cmdline
+    scripts/qemu-run.sh "${runner[@]}" --timeout 90 --log "$log" "$image" "${args[@]}" $cmdline
     status=$?
     local expected_status=$want
-    [ "$want" = poweroff ] && expected_status=0
+    [ "$want" = poweroff ] || [ "$want" = reset ] && expected_status=0
     [ "$status" = "$expected_status" ] || problems+="exit status $status, expected $expected_status; "
     local rest=$patterns pat
     while [ -n "$rest" ]; do
@@ -71,10 +72,10 @@ boot_test() {
 names=()
 while IFS= read -r line; do
     [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
-    IFS='|' read -r name want cmdline patterns <<< "$line"
-    name=$(trim "$name") want=$(trim "$want") cmdline=$(trim "$cmdline")
+    IFS='|' read -r name want cmdline patterns how <<< "$line"
+    name=$(trim "$name") want=$(trim "$want") cmdline=$(trim "$cmdline") how=$(trim "${how:-}")
     names+=("$name")
-    boot_test "$name" "$want" "$cmdline" "$patterns" &
+    boot_test "$name" "$want" "$cmdline" "$patterns" "$how" &
     # Two QEMUs at a time: CI has two cores.
     while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
 done < tests/boot/cases

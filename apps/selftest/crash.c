@@ -1,6 +1,7 @@
 /* Faults on purpose, to show (and test) the runtime's exception reports:
  * divide by zero, a null pointer, a stack overflow into the guard page,
- * an invalid opcode, a write to the read-only image code. */
+ * an invalid opcode, a write to the read-only image code, a jump into
+ * no-execute data, abort(). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,10 +39,15 @@ static int crash_main(int argc, char **argv)
         *(volatile unsigned char *)(void *)crash_main = 0xcc;
         return 0;
     }
+    if (strcmp(what, "exec-data") == 0) {
+        static unsigned char code[] = { 0xc3 };   /* ret, in no-execute data */
+        ((void (*)(void))(void *)code)();
+        return 0;
+    }
     if (strcmp(what, "abort") == 0)
         abort();
-    fprintf(stderr, "usage: crash divide|null|stack|ud|code-write|abort\n");
+    fprintf(stderr, "usage: crash divide|null|stack|ud|code-write|exec-data|abort\n");
     return HVRT_EXIT_USAGE;
 }
 
-HVRT_APP("crash", crash_main, "fault on purpose: divide|null|stack|ud|code-write|abort");
+HVRT_APP("crash", crash_main, "fault on purpose: divide|null|stack|ud|code-write|exec-data|abort");

@@ -56,13 +56,25 @@ static const struct stack_range *guard_of(uint64_t addr)
 
 /* Follows the saved frame pointers (the runtime is built with them) while
  * they stay inside one known stack and move up it. */
-static void backtrace(uint64_t rip, uint64_t rbp)
+static int in_image_code(uint64_t addr)
+{
+    uint64_t base = (uint64_t)ImageBase, within;
+    return addr >= base && symbol_lookup(&image_symbols, addr - base, &within) != NULL;
+}
+
+static void backtrace(uint64_t rip, uint64_t rsp, uint64_t rbp)
 {
     kprintf("backtrace:\n  #0  ");
     print_location(rip);
+    int depth = 1;
+    /* A call to a bad address faults before the callee saves a frame: the
+     * return address on top of the stack names the caller. */
+    if (!in_image_code(rip) && stack_of(rsp) != NULL && in_image_code(*(const uint64_t *)rsp)) {
+        kprintf("  #%-2d ", depth++);
+        print_location(*(const uint64_t *)rsp);
+    }
     const struct stack_range *stack = stack_of(rbp);
     uint64_t last = 0, repeats = 0;
-    int depth = 1;
     /* rbp must rise within one stack each step, so the walk ends. */
     while (stack != NULL) {
         if ((rbp & 7) != 0 || rbp + 16 > stack->high)
@@ -127,12 +139,12 @@ void fault_report(const struct trap_frame *f)
     kprintf("r13 0x%016lx  r14 0x%016lx  r15 0x%016lx  cr2 0x%016lx\n", (unsigned long)f->r13,
             (unsigned long)f->r14, (unsigned long)f->r15, (unsigned long)cr2);
     kprintf("cr3 0x%016lx  image base 0x%016lx\n", (unsigned long)read_cr3(), (unsigned long)(uint64_t)ImageBase);
-    backtrace(f->rip, f->rbp);
+    backtrace(f->rip, f->rsp, f->rbp);
     runtime_exit_now(HVRT_EXIT_PANIC);
 }
 
 void backtrace_here(void)
 {
     const uint64_t *frame = __builtin_frame_address(0);   /* [0]: the caller's rbp */
-    backtrace((uint64_t)__builtin_return_address(0), frame[0]);
+    backtrace((uint64_t)__builtin_return_address(0), 0, frame[0]);
 }
