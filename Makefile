@@ -99,10 +99,10 @@ test_convert_SRCS    := boot/convert.c
 test_acpi_SRCS       := arch/x86_64/acpi.c
 test_symbols_SRCS    := lib/symbols.c
 
-$(BUILD)/host/%: tests/unit/%.c tests/unit/check.h $$($$*_SRCS) $(HVSIM_SRCS) $(wildcard tests/hvsim/*.h)
+$(BUILD)/host/%: tests/unit/%.c $$($$*_SRCS) $(HVSIM_SRCS)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< $(or $($*_SRCS),$(if $(filter test_hvsim_%,$*),$(HVSIM_SRCS))) -o $@ -lpthread
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP $< $(or $($*_SRCS),$(if $(filter test_hvsim_%,$*),$(HVSIM_SRCS))) -o $@ -lpthread
 
 unit-tests: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 
@@ -119,4 +119,4 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
--include $(IMAGE_OBJS:.o=.d)
+-include $(IMAGE_OBJS:.o=.d) $(wildcard $(BUILD)/host/*.d)

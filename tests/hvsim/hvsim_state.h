@@ -3,7 +3,7 @@
 #ifndef HVSIM_STATE_H
 #define HVSIM_STATE_H
 
-#include "tests/hvsim/hv_defs.h"
+#include "arch/x86_64/hyperv/hv_defs.h"
 #include "tests/hvsim/hvsim.h"
 
 #define HVSIM_MAX_FAULTS 8u

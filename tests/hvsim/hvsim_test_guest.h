@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "tests/hvsim/hv_defs.h"
+#include "arch/x86_64/hyperv/hv_defs.h"
 #include "tests/hvsim/hvsim.h"
 
 #define TG_HYPERCALL_GPA 0x1000ull
