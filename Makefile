@@ -29,7 +29,7 @@ LDFLAGS_EFI := --apply-dynamic-relocs --no-undefined -nostdlib -znocombreloc -sh
 PE_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
     -j '.rel.*' -j '.rela.*' -j .reloc -j .bss
 
-RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c lib/*.c) arch/x86_64/entry.S
+RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c lib/*.c) arch/x86_64/entry.S
 APP_SRCS     := $(foreach a,$(APPS),$(wildcard apps/$(a)/*.c))
 IMAGE_OBJS   := $(patsubst %,$(BUILD)/obj/%.o,$(RUNTIME_SRCS) $(APP_SRCS))
 

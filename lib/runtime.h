@@ -21,6 +21,14 @@ __attribute__((noreturn)) void runtime_panic(const char *msg);
  * by fault reports. */
 __attribute__((noreturn)) void runtime_exit_now(int status);
 
+/* Work to do before the machine powers off or resets (VMBus UNLOAD, Hyper-V
+ * teardown), run last-added first. Not run after a panic. */
+void runtime_add_shutdown_hook(void (*fn)(void));
+
+/* Who to tell about a panic besides the console (the Hyper-V crash MSRs). */
+void runtime_set_crash_reporter(void (*fn)(uint64_t code, uint64_t rip, uint64_t rsp, const char *text));
+void runtime_report_crash(uint64_t code, uint64_t rip, uint64_t rsp, const char *text);
+
 /* Runs the apps the command line names and returns the final status. */
 int apps_run_command_line(const char *cmdline);
 

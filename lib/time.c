@@ -1,3 +1,5 @@
+#include <stddef.h>
+
 #include "lib/time.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
@@ -6,6 +8,12 @@
 static uint64_t tsc_hz, tsc_boot;
 static uint64_t ns_per_tick_q32;    /* 32.32 fixed point: no 128-bit division */
 static int64_t realtime_offset_ns;  /* realtime = offset + time_ns() */
+
+/* A better clock than the calibrated TSC (Hyper-V's reference time), and a
+ * better timer than the LAPIC's (synthetic timer 0), once they are set up. */
+static uint64_t (*source_ns)(void);
+static uint64_t source_offset;      /* time_ns() = source + offset, continuous across switches */
+static void (*oneshot_timer)(uint64_t ns) = lapic_timer_oneshot;
 
 void time_init(uint64_t hz, uint64_t tsc_at_boot, int64_t epoch_seconds_at_boot)
 {
@@ -22,7 +30,25 @@ uint64_t time_tsc_to_ns(uint64_t ticks)
     return (uint64_t)(((unsigned __int128)ticks * ns_per_tick_q32) >> 32);
 }
 
-uint64_t time_ns(void) { return time_tsc_to_ns(rdtsc() - tsc_boot); }
+static uint64_t raw_ns(void)
+{
+    return source_ns != NULL ? source_ns() : time_tsc_to_ns(rdtsc() - tsc_boot);
+}
+
+uint64_t time_ns(void) { return raw_ns() + source_offset; }
+
+void time_use_source(uint64_t (*fn)(void))
+{
+    uint64_t now = time_ns();
+    source_ns = fn;
+    source_offset = now - raw_ns();
+}
+
+void time_use_timer(void (*fn)(uint64_t ns))
+{
+    oneshot_timer(0);
+    oneshot_timer = fn != NULL ? fn : lapic_timer_oneshot;
+}
 
 int64_t time_realtime_ns(void) { return realtime_offset_ns + (int64_t)time_ns(); }
 
@@ -37,10 +63,10 @@ void time_sleep_ns(uint64_t ns)
         uint64_t now = time_ns();
         if (now >= deadline)
             break;
-        lapic_timer_oneshot(deadline - now);
+        oneshot_timer(deadline - now);
         irq_enable_and_halt();   /* the timer, or any interrupt, wakes us */
     }
-    lapic_timer_oneshot(0);
+    oneshot_timer(0);
     if (was_enabled)
         irq_enable();
 }

@@ -7,6 +7,7 @@
 #include "arch/x86_64/cpu.h"
 #include "hvrt/runtime.h"
 #include "lib/console.h"
+#include "lib/format.h"
 #include "lib/symbols.h"
 #include "lib/apps.h"
 #include "lib/runtime.h"
@@ -140,6 +141,11 @@ void fault_report(const struct trap_frame *f)
             (unsigned long)f->r14, (unsigned long)f->r15, (unsigned long)cr2);
     kprintf("cr3 0x%016lx  image base 0x%016lx\n", (unsigned long)read_cr3(), (unsigned long)(uint64_t)ImageBase);
     backtrace(f->rip, f->rsp, f->rbp);
+    char text[128];
+    fmt_snprintf(text, sizeof(text), "hvrt: %s at rip 0x%lx (cr2 0x%lx) in %s",
+                 exception_names[f->vector & 31], (unsigned long)f->rip, (unsigned long)cr2,
+                 app ? app : "the runtime");
+    runtime_report_crash(f->vector, f->rip, f->rsp, text);
     runtime_exit_now(HVRT_EXIT_PANIC);
 }
 

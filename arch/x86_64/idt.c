@@ -57,9 +57,24 @@ void irq_set_handler(uint8_t vector, irq_handler_fn fn, void *arg)
     handlers[vector].fn = fn;
 }
 
+extern const struct fault_fixup __hvrt_fixups_start[], __hvrt_fixups_end[];
+
+static int apply_fixup(struct trap_frame *frame)
+{
+    for (const struct fault_fixup *f = __hvrt_fixups_start; f < __hvrt_fixups_end; f++) {
+        if ((uint64_t)((const char *)&f->insn + f->insn) == frame->rip) {
+            frame->rip = (uint64_t)((const char *)&f->landing + f->landing);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void trap_dispatch(struct trap_frame *frame)
 {
     uint64_t v = frame->vector;
+    if ((v == 13 || v == 6) && apply_fixup(frame))
+        return;
     if (v < 32)
         fault_report(frame);
     if (v == VECTOR_SPURIOUS)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 __attribute__((noreturn)) void runtime_main(struct boot_info *bi);
+void hyperv_attach_runtime(void);
 
 void runtime_main(struct boot_info *bi)
 {
@@ -30,6 +31,7 @@ void runtime_main(struct boot_info *bi)
     lapic_init();
     power_init(bi->acpi_rsdp);
     irq_enable();
+    hyperv_attach_runtime();   /* after ExitBootServices, as the firmware requires */
 
     /* exit() runs atexit handlers and flushes stdio, then ends in _exit. */
     exit(apps_run_command_line(bi->cmdline));

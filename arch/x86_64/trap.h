@@ -32,6 +32,18 @@ void irq_set_handler(uint8_t vector, irq_handler_fn fn, void *arg);
 /* Called from entry.S for every vector. */
 void trap_dispatch(struct trap_frame *frame);
 
+/* An instruction that may fault on purpose (rdmsr of an MSR the host may
+ * lack): FAULT_FIXUP("1b", "3f") inside its asm lists it, and a #GP or #UD
+ * there resumes at the landing label instead of ending the run. Entries
+ * hold offsets relative to themselves, so they need no relocation. */
+struct fault_fixup { int32_t insn, landing; };
+#define FAULT_FIXUP(insn, landing)                                          \
+    ".pushsection hvrt_fixups, \"a\"\n"                                      \
+    ".balign 4\n"                                                            \
+    ".long " insn " - .\n"                                                   \
+    ".long " landing " - .\n"                                                \
+    ".popsection\n"
+
 /* Prints an exception report (registers, faulting address, backtrace) and
  * ends the run with HVRT_EXIT_PANIC. */
 __attribute__((noreturn)) void fault_report(const struct trap_frame *frame);

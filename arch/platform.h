@@ -1,0 +1,64 @@
+/* The platform interface: everything vmbus/ (and the in-image Hyper-V
+ * tests) may ask of the machine. vmbus/ includes this header and nothing
+ * else from arch/, so it runs unchanged on all three backends:
+ *   bare metal  arch/x86_64/platform_metal.c + arch/x86_64/hyperv/
+ *   hosted      tests/hosted/hosted.c (a Linux process with hvsim) + arch/x86_64/hyperv/
+ *   bridged     the image under QEMU with hvsim in another process (later)
+ * The Hyper-V half is implemented once, in arch/x86_64/hyperv/, on top of
+ * hv_cpu.h; only memory, interrupts and time differ per backend. */
+#ifndef HVRT_ARCH_PLATFORM_H
+#define HVRT_ARCH_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hv_message;
+
+/* ---- memory the host may see ---- */
+
+/* count zeroed, page-aligned pages; *gpa is their guest physical address.
+ * The pages are contiguous in both address spaces. NULL when out of memory. */
+void *platform_pages_alloc(size_t count, uint64_t *gpa);
+void platform_pages_free(void *va, size_t count);
+uint64_t platform_va_to_gpa(const void *va);
+void *platform_gpa_to_va(uint64_t gpa);
+
+/* ---- interrupts, waiting, time ---- */
+
+typedef unsigned long platform_irq_state;
+platform_irq_state platform_irq_save(void);          /* disables, returns the old state */
+void platform_irq_restore(platform_irq_state state);
+/* Halts until an interrupt has been handled (or a spurious wakeup): callers
+ * re-check their condition in a loop. Call with interrupts enabled. */
+void platform_wait_for_interrupt(void);
+uint64_t platform_time_ns(void);                      /* monotonic */
+
+/* ---- Hyper-V messages and events (arch/x86_64/hyperv/synic.c, hypercall.c) ---- */
+
+/* Called in interrupt context with a private copy of the message. */
+typedef void (*platform_message_fn)(const struct hv_message *msg, void *ctx);
+/* Called in interrupt context when the SINT fires; scan with platform_event_scan. */
+typedef void (*platform_event_fn)(void *ctx);
+typedef void (*platform_flag_fn)(uint32_t flag, void *ctx);
+
+/* 0, or -1 with a message on the console if the SynIC is not available. */
+int platform_sint_attach(uint32_t sint, platform_message_fn on_message,
+                         platform_event_fn on_event, void *ctx);
+void platform_sint_detach(uint32_t sint);
+
+/* Takes (clears atomically) every set flag of the SINT's event array below
+ * flag_count and calls fn for each. */
+void platform_event_scan(uint32_t sint, uint32_t flag_count, platform_flag_fn fn, void *ctx);
+
+/* HvPostMessage, retried a bounded number of times while the host's buffers
+ * are full; returns the final HV_STATUS. */
+uint16_t platform_post_message(uint32_t connection_id, uint32_t message_type,
+                               const void *payload, uint32_t size);
+/* HvSignalEvent; returns the HV_STATUS. */
+uint16_t platform_signal_event(uint32_t connection_id, uint16_t flag);
+
+/* This VP's index, for every "target VP" field. */
+uint32_t platform_vp_index(void);
+
+#endif
