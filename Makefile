@@ -29,7 +29,7 @@ LDFLAGS_EFI := --apply-dynamic-relocs --no-undefined -nostdlib -znocombreloc -sh
 PE_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
     -j '.rel.*' -j '.rela.*' -j .reloc -j .bss
 
-RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c lib/*.c) arch/x86_64/entry.S
+RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c vmbus/*.c lib/*.c) arch/x86_64/entry.S
 APP_SRCS     := $(foreach a,$(APPS),$(wildcard apps/$(a)/*.c))
 IMAGE_OBJS   := $(patsubst %,$(BUILD)/obj/%.o,$(RUNTIME_SRCS) $(APP_SRCS))
 
@@ -98,11 +98,17 @@ test_cmdline_SRCS    := lib/cmdline.c lib/format.c
 test_convert_SRCS    := boot/convert.c
 test_acpi_SRCS       := arch/x86_64/acpi.c
 test_symbols_SRCS    := lib/symbols.c
+HYPERV_SRCS := $(filter-out %_metal.c,$(wildcard arch/x86_64/hyperv/*.c))
+HOSTED_SRCS := $(HYPERV_SRCS) tests/hosted/hosted.c $(HVSIM_SRCS) lib/page_alloc.c lib/format.c lib/kprintf.c
+test_hyperv_SRCS     := $(HOSTED_SRCS)
+test_ring_SRCS       := vmbus/ring.c
+test_gpadl_msgs_SRCS := vmbus/gpadl_msgs.c
+$(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRCS)))
 
-$(BUILD)/host/%: tests/unit/%.c $$($$*_SRCS) $(HVSIM_SRCS)
+$(BUILD)/host/%: tests/unit/%.c $$($$*_SRCS)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP $< $(or $($*_SRCS),$(if $(filter test_hvsim_%,$*),$(HVSIM_SRCS))) -o $@ -lpthread
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP $< $($*_SRCS) -o $@ -lpthread
 
 unit-tests: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 

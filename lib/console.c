@@ -1,5 +1,4 @@
 #include "lib/console.h"
-#include "lib/format.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/cpu.h"
 
@@ -18,16 +17,4 @@ int console_read_byte(void)
     while ((c = serial_getc_nowait()) < 0)
         cpu_relax();
     return c;
-}
-
-void kprintf(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n >= (int)sizeof(buf))
-        n = sizeof(buf) - 1;
-    console_write(buf, (size_t)n);
 }

@@ -103,6 +103,7 @@ enum vmbus_ring_result vmbus_ring_attach(struct vmbus_ring *r, void *control, vo
     r->data = data;
     r->size = data_size;
     r->pending_send_set = false;
+    r->peeked_len = 0;
     uint32_t write = load_shared(&r->control->write_index);
     uint32_t read = load_shared(&r->control->read_index);
     if (!index_valid(r, write) || !index_valid(r, read))
@@ -154,10 +155,30 @@ static enum vmbus_ring_result wait_for_room(struct vmbus_ring *r, uint32_t need)
     return fits(r, read, need) ? VMBUS_RING_OK : VMBUS_RING_FULL;
 }
 
+/* Lays the packet out at our write index; returns where it ends. The
+ * caller has checked that it fits. */
+static uint32_t copy_packet(struct vmbus_ring *r, const struct vmbus_packet_out *p)
+{
+    static const uint8_t zeros[8];
+    uint32_t padded = (p->payload_len + 7) & ~7u;
+    struct vmbus_packet_desc desc = {
+        .type = p->type,
+        .offset8 = (uint16_t)((sizeof(desc) + p->ext_len) / 8),
+        .len8 = (uint16_t)((sizeof(desc) + p->ext_len + padded) / 8),
+        .flags = p->flags,
+        .transaction_id = p->transaction_id,
+    };
+    struct vmbus_packet_trailer trailer = { .reserved = 0, .start_index = r->write_index };
+    uint32_t pos = ring_copy_in(r, r->write_index, &desc, sizeof(desc));
+    pos = ring_copy_in(r, pos, p->ext, p->ext_len);
+    pos = ring_copy_in(r, pos, p->payload, p->payload_len);
+    pos = ring_copy_in(r, pos, zeros, padded - p->payload_len);
+    return ring_copy_in(r, pos, &trailer, sizeof(trailer));
+}
+
 enum vmbus_ring_result vmbus_ring_write(struct vmbus_ring *r, const struct vmbus_packet_out *p,
                                         bool *signal)
 {
-    static const uint8_t zeros[8];
     *signal = false;
     if (p->ext_len % 8 != 0 || (p->ext_len && !p->ext) || (p->payload_len && !p->payload))
         return VMBUS_RING_BAD_ARGUMENT;
@@ -174,22 +195,8 @@ enum vmbus_ring_result vmbus_ring_write(struct vmbus_ring *r, const struct vmbus
             return res;
     }
 
-    uint32_t padded = (p->payload_len + 7) & ~7u;
-    struct vmbus_packet_desc desc = {
-        .type = p->type,
-        .offset8 = (uint16_t)((sizeof(desc) + p->ext_len) / 8),
-        .len8 = (uint16_t)((sizeof(desc) + p->ext_len + padded) / 8),
-        .flags = p->flags,
-        .transaction_id = p->transaction_id,
-    };
-    struct vmbus_packet_trailer trailer = { .reserved = 0, .start_index = r->write_index };
     uint32_t old_write = r->write_index;
-    uint32_t pos = ring_copy_in(r, old_write, &desc, sizeof(desc));
-    pos = ring_copy_in(r, pos, p->ext, p->ext_len);
-    pos = ring_copy_in(r, pos, p->payload, p->payload_len);
-    pos = ring_copy_in(r, pos, zeros, padded - p->payload_len);
-    pos = ring_copy_in(r, pos, &trailer, sizeof(trailer));
-
+    uint32_t pos = copy_packet(r, p);
     full_barrier();     /* the packet is in memory before the index says so */
     r->write_index = pos;
     store_shared(&r->control->write_index, pos);
@@ -278,6 +285,7 @@ enum vmbus_ring_result vmbus_ring_peek(struct vmbus_ring *r, void *buf, uint32_t
                                        struct vmbus_packet *pkt)
 {
     memset(pkt, 0, sizeof(*pkt));
+    r->peeked_len = 0;
     uint32_t write = load_shared(&r->control->write_index);
     if (!index_valid(r, write))
         return VMBUS_RING_BAD_INDEX;
@@ -315,12 +323,17 @@ enum vmbus_ring_result vmbus_ring_peek(struct vmbus_ring *r, void *buf, uint32_t
     pkt->ext_len = offset - sizeof(desc);
     pkt->payload = copy + offset;
     pkt->payload_len = len - offset;
-    return check_contents(pkt);
+    res = check_contents(pkt);
+    if (res == VMBUS_RING_OK)
+        r->peeked_len = pkt->total_len;
+    return res;
 }
 
-void vmbus_ring_consume(struct vmbus_ring *r, const struct vmbus_packet *pkt)
+/* Uses the length we validated, not one the caller could have changed. */
+void vmbus_ring_consume(struct vmbus_ring *r)
 {
-    r->read_index = advance(r, r->read_index, pkt->total_len);
+    r->read_index = advance(r, r->read_index, r->peeked_len);
+    r->peeked_len = 0;
 }
 
 enum vmbus_ring_result vmbus_ring_read(struct vmbus_ring *r, void *buf, uint32_t buf_size,
@@ -328,7 +341,7 @@ enum vmbus_ring_result vmbus_ring_read(struct vmbus_ring *r, void *buf, uint32_t
 {
     enum vmbus_ring_result res = vmbus_ring_peek(r, buf, buf_size, pkt);
     if (res == VMBUS_RING_OK)
-        vmbus_ring_consume(r, pkt);
+        vmbus_ring_consume(r);
     return res;
 }
 

@@ -150,6 +150,7 @@ struct vmbus_ring {
      * the writer has been told (the control page's read_index). */
     uint32_t read_index;
     uint32_t committed;
+    uint32_t peeked_len;            /* bytes of the packet the last good peek returned */
 };
 
 /* Limits on the data size: a multiple of 8 (4096 on the wire), at least one
@@ -219,8 +220,9 @@ struct vmbus_packet {
 enum vmbus_ring_result vmbus_ring_peek(struct vmbus_ring *r, void *buf, uint32_t buf_size,
                                        struct vmbus_packet *pkt);
 
-/* Consumes the packet the last peek returned (privately, until commit). */
-void vmbus_ring_consume(struct vmbus_ring *r, const struct vmbus_packet *pkt);
+/* Consumes the packet the last successful peek returned (privately, until
+ * commit); does nothing when there was none. */
+void vmbus_ring_consume(struct vmbus_ring *r);
 
 /* peek + consume. */
 enum vmbus_ring_result vmbus_ring_read(struct vmbus_ring *r, void *buf, uint32_t buf_size,

@@ -53,3 +53,10 @@ void platform_wait_for_interrupt(void)
 }
 
 uint64_t platform_time_ns(void) { return time_ns(); }
+
+void platform_delay_ns(uint64_t ns)
+{
+    uint64_t until = time_ns() + ns;
+    while (time_ns() < until)
+        cpu_relax();
+}

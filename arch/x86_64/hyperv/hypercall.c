@@ -54,13 +54,6 @@ void hv_hypercall_teardown(void)
     hypercall_page = NULL;
 }
 
-static void short_pause(unsigned attempt)
-{
-    uint64_t until = platform_time_ns() + (1000ull << (attempt < 10 ? attempt : 10));   /* 1 us .. 1 ms */
-    while (platform_time_ns() < until)
-        __asm__ volatile("pause");
-}
-
 uint16_t platform_post_message(uint32_t connection_id, uint32_t message_type, const void *payload, uint32_t size)
 {
     if (!hv.messages)
@@ -70,7 +63,7 @@ uint16_t platform_post_message(uint32_t connection_id, uint32_t message_type, co
     uint16_t status = HV_STATUS_INSUFFICIENT_BUFFERS;
     for (unsigned attempt = 0; attempt < POST_RETRIES && status == HV_STATUS_INSUFFICIENT_BUFFERS; attempt++) {
         if (attempt > 0)
-            short_pause(attempt);
+            platform_delay_ns(1000ull << (attempt < 10 ? attempt : 10));   /* 2 us .. 1 ms */
         /* One input page: keep interrupt handlers from posting in between. */
         platform_irq_state s = platform_irq_save();
         input->connection_id = connection_id;

@@ -55,7 +55,7 @@ int hyperv_init(void)
     if ((priv & HV_PRIV_SYNTHETIC_TIMERS) && hv_stimer_init() != 0)
         missing("synthetic timer", "it needs the SynIC and a reference clock");
 
-    hv.crash_msrs = (hv.info.features & HV_FEATURE_CRASH_MSRS) != 0;
+    hv_crash_init();   /* optional: nothing to say when absent */
     return 0;
 }
 

@@ -67,6 +67,7 @@ void hv_stimer_teardown(void);
 void hv_stimer_oneshot(uint64_t ns);   /* 0 cancels */
 
 /* crash.c: tells the host about a panic through the crash MSRs. */
+int hv_crash_init(void);
 void hv_crash_report(uint64_t code, uint64_t rip, uint64_t rsp, const char *text);
 
 #endif

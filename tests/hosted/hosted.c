@@ -1,0 +1,182 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/hosted/hosted.h"
+#include "arch/platform.h"
+#include "arch/x86_64/hyperv/hv_cpu.h"
+#include "lib/console.h"
+#include "lib/page_alloc.h"
+
+static struct hvsim *sim;
+static struct page_allocator pages;
+static uint64_t *bitmap;
+static bool irqs_on = true;
+static void (*vector_handlers[256])(uint8_t vector);
+static char console[64 * 1024];
+static size_t console_len;
+
+#define VP 0
+
+/* ---- hv_cpu.h ---- */
+
+void hv_cpu_cpuid(uint32_t leaf, uint32_t regs[4])
+{
+    if (leaf == 1) {
+        regs[0] = regs[1] = regs[3] = 0;
+        regs[2] = 1u << 31;   /* a hypervisor is present */
+        return;
+    }
+    hvsim_cpuid(sim, VP, leaf, 0, regs);
+}
+
+bool hv_cpu_rdmsr(uint32_t msr, uint64_t *value) { return hvsim_rdmsr(sim, VP, msr, value) == HVSIM_MSR_OK; }
+bool hv_cpu_wrmsr(uint32_t msr, uint64_t value) { return hvsim_wrmsr(sim, VP, msr, value) == HVSIM_MSR_OK; }
+uint64_t hv_cpu_rdtsc(void) { return hvsim_read_tsc(sim, VP); }
+void hv_cpu_set_hypercall_page(void *va) { (void)va; }   /* hvsim takes the call directly */
+
+uint64_t hv_cpu_hypercall(uint64_t control, uint64_t input_gpa, uint64_t output_gpa)
+{
+    return hvsim_hypercall(sim, VP, control, input_gpa, output_gpa);
+}
+
+uint64_t hv_cpu_hypercall_fast(uint64_t control, uint64_t rdx, uint64_t r8)
+{
+    return hvsim_hypercall_fast(sim, VP, control, rdx, r8);
+}
+
+void hv_cpu_set_vector_handler(uint8_t vector, void (*fn)(uint8_t vector))
+{
+    vector_handlers[vector] = fn;
+}
+
+/* hvsim calls this the way a CPU takes an interrupt: between instructions
+ * (hvsim calls), only while interrupts are enabled. */
+static void take_interrupt(void *ctx, struct hvsim *s, uint32_t vp, uint8_t vector)
+{
+    (void)ctx;
+    (void)vp;
+    bool was = irqs_on;
+    irqs_on = false;
+    hvsim_set_irq_enabled(s, VP, false);   /* an interrupt gate clears IF */
+    if (vector_handlers[vector] != NULL)
+        vector_handlers[vector](vector);
+    else
+        fprintf(stderr, "hosted: interrupt on vector %u with no handler\n", vector);
+    hvsim_apic_eoi(s, VP);
+    irqs_on = was;
+    hvsim_set_irq_enabled(s, VP, was);
+}
+
+/* ---- arch/platform.h: memory, interrupts, time ---- */
+
+void *platform_pages_alloc(size_t count, uint64_t *gpa)
+{
+    uint64_t p = page_alloc(&pages, count);
+    if (p == 0)
+        return NULL;
+    void *va = hvsim_gpa_to_host(sim, p, count * PAGE_SIZE);
+    memset(va, 0, count * PAGE_SIZE);
+    *gpa = p;
+    return va;
+}
+
+void platform_pages_free(void *va, size_t count)
+{
+    uint64_t gpa;
+    if (!hvsim_host_to_gpa(sim, va, &gpa) || page_free(&pages, gpa, count) != 0) {
+        fprintf(stderr, "hosted: bad free of %zu pages at %p\n", count, va);
+        abort();
+    }
+}
+
+uint64_t platform_va_to_gpa(const void *va)
+{
+    uint64_t gpa;
+    if (!hvsim_host_to_gpa(sim, va, &gpa)) {
+        fprintf(stderr, "hosted: %p is not guest memory\n", va);
+        abort();   /* a GPA/VA mix-up: fail loudly */
+    }
+    return gpa;
+}
+
+void *platform_gpa_to_va(uint64_t gpa)
+{
+    return hvsim_gpa_to_host(sim, gpa, 1);
+}
+
+platform_irq_state platform_irq_save(void)
+{
+    platform_irq_state was = irqs_on;
+    irqs_on = false;
+    hvsim_set_irq_enabled(sim, VP, false);
+    return was;
+}
+
+void platform_irq_restore(platform_irq_state state)
+{
+    irqs_on = state != 0;
+    hvsim_set_irq_enabled(sim, VP, irqs_on);
+}
+
+/* Nothing runs between interrupts in a simulation: jump to the next timed
+ * event, or let a millisecond pass so that timeouts still expire. */
+void platform_wait_for_interrupt(void)
+{
+    if (!hvsim_advance_to_next_event(sim))
+        hvsim_advance_ns(sim, 1000000);
+}
+
+uint64_t platform_time_ns(void) { return hvsim_now_ns(sim); }
+void platform_delay_ns(uint64_t ns) { hvsim_advance_ns(sim, ns); }
+
+/* ---- lib/console.h ---- */
+
+void console_write(const char *s, size_t n)
+{
+    fwrite(s, 1, n, stdout);
+    if (console_len + n < sizeof(console)) {
+        memcpy(console + console_len, s, n);
+        console_len += n;
+        console[console_len] = '\0';
+    }
+}
+
+int console_read_byte(void) { return -1; }
+
+const char *hosted_console(void) { return console; }
+void hosted_console_clear(void) { console_len = 0; console[0] = '\0'; }
+
+/* ---- set-up ---- */
+
+int hosted_start(const struct hvsim_config *cfg)
+{
+    struct hvsim_config def;
+    if (cfg == NULL) {
+        hvsim_config_default(&def);
+        cfg = &def;
+    }
+    sim = hvsim_create(cfg);
+    if (sim == NULL)
+        return -1;
+    struct mem_region arena = { 0, hvsim_guest_mem_size(sim) / PAGE_SIZE, MEM_USABLE, 0 };
+    bitmap = calloc(page_alloc_bitmap_words(&arena, 1), sizeof(uint64_t));
+    page_alloc_init(&pages, &arena, 1, bitmap);
+    memset(vector_handlers, 0, sizeof(vector_handlers));
+    irqs_on = true;
+    hvsim_set_irq_handler(sim, take_interrupt, NULL);
+    hosted_console_clear();
+    return 0;
+}
+
+void hosted_stop(void)
+{
+    hvsim_destroy(sim);
+    sim = NULL;
+    free(bitmap);
+    bitmap = NULL;
+}
+
+struct hvsim *hosted_sim(void) { return sim; }
+
+uint64_t hosted_pages_in_use(void) { return pages.usable_pages - pages.free_pages; }

@@ -1,0 +1,24 @@
+/* The hosted backend: arch/x86_64/hyperv/ and (later) vmbus/ compiled into a
+ * Linux test process, on top of hvsim. Guest memory is hvsim's arena, so a
+ * guest physical address is an offset in it, never a host pointer. Time is
+ * hvsim's virtual clock: waiting for an interrupt advances it to the next
+ * event, so tests are fast and deterministic. */
+#ifndef HVRT_TESTS_HOSTED_H
+#define HVRT_TESTS_HOSTED_H
+
+#include "tests/hvsim/hvsim.h"
+
+/* Creates the simulated host (cfg NULL: hvsim's defaults) and the guest page
+ * allocator over its arena. 0, or -1. */
+int hosted_start(const struct hvsim_config *cfg);
+void hosted_stop(void);
+struct hvsim *hosted_sim(void);
+
+/* Pages handed out and not freed, for leak checks. */
+uint64_t hosted_pages_in_use(void);
+
+/* Console output is kept too, so tests can assert on what the code said. */
+const char *hosted_console(void);
+void hosted_console_clear(void);
+
+#endif
