@@ -85,8 +85,11 @@ $(IMAGE): $(BUILD)/hvrt.so
 run: $(IMAGE)
 	@scripts/qemu-run.sh --interactive $(IMAGE) $(ARGS)
 
+# The bare-metal path: real Hyper-V enlightenments from KVM (a clear skip
+# where /dev/kvm is missing). By default runs the enlightenment tests.
+KVM_ARGS ?= hvtest all --testdev ; hello
 run-kvm: $(IMAGE)
-	@scripts/qemu-run.sh --kvm --interactive $(IMAGE) $(ARGS)
+	@scripts/qemu-run.sh --kvm --interactive $(IMAGE) $(or $(ARGS),$(KVM_ARGS))
 
 # Host unit tests, under ASan and UBSan.
 .SECONDEXPANSION:
@@ -101,6 +104,7 @@ test_symbols_SRCS    := lib/symbols.c
 HYPERV_SRCS := $(filter-out %_metal.c,$(wildcard arch/x86_64/hyperv/*.c))
 HOSTED_SRCS := $(HYPERV_SRCS) tests/hosted/hosted.c $(HVSIM_SRCS) lib/page_alloc.c lib/format.c lib/kprintf.c
 test_hyperv_SRCS     := $(HOSTED_SRCS)
+test_hvtest_SRCS     := $(HOSTED_SRCS) $(filter-out %_testdev.c,$(wildcard apps/hvtest/*.c)) tests/hosted/loopback_hvsim.c
 test_ring_SRCS       := vmbus/ring.c
 test_gpadl_msgs_SRCS := vmbus/gpadl_msgs.c
 $(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRCS)))

@@ -40,14 +40,15 @@ for f in "$ovmf_code" "$ovmf_vars" "$image"; do
 done
 
 accel=(-accel tcg)
-cpu=()
+kvm_args=()
 if [ $kvm = 1 ]; then
     if [ ! -w /dev/kvm ]; then
         echo "run-kvm: skipped: /dev/kvm is missing or not writable here (no KVM on this machine)"
         exit 0
     fi
     accel=(-accel kvm)
-    cpu=(-cpu host,hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer)
+    kvm_args=(-cpu host,hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-stimer-direct,hv-crash
+         -device hyperv-testdev)   # loopback connections for hvtest
 fi
 
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/hvrt-run.XXXXXX")
@@ -64,7 +65,7 @@ else
 fi
 cp "$ovmf_vars" "$run_dir/vars.fd"   # a fresh copy: a reused one can send OVMF to its shell
 
-qemu=(qemu-system-x86_64 -nodefaults -machine q35 "${accel[@]}" "${cpu[@]}" -m "$memory"
+qemu=(qemu-system-x86_64 -nodefaults -machine q35 "${accel[@]}" "${kvm_args[@]}" -m "$memory"
     -display none -no-reboot
     -drive if=pflash,format=raw,unit=0,readonly=on,file="$ovmf_code"
     -drive if=pflash,format=raw,unit=1,file="$run_dir/vars.fd"
