@@ -1,0 +1,137 @@
+/* Channels: the ring pair of an offer, opened through one GPADL, and the
+ * packets that flow through it. Host signals arrive as relid flags on the
+ * VMBus SINT and reach the channel's callback; our signals to the host go
+ * out only when the ring protocol asks for them. */
+#include <string.h>
+
+#include "arch/platform.h"
+#include "arch/x86_64/hyperv/hv_defs.h"
+#include "vmbus/vmbus.h"
+
+static struct vmbus_channel *by_relid[VMBUS_MAX_RELID + 1];
+
+int vmbus_channel_open(struct vmbus_channel *ch, const struct vmbus_offer *offer, uint32_t out_bytes,
+                       uint32_t in_bytes, const void *user_data, uint32_t user_len,
+                       vmbus_channel_fn on_readable, void *ctx, uint64_t timeout_ms)
+{
+    if (out_bytes == 0 || in_bytes == 0 || out_bytes % 4096 || in_bytes % 4096 || user_len > 120 ||
+        offer->relid == 0 || offer->relid > VMBUS_MAX_RELID)
+        return VMBUS_E_INVALID;
+    if (by_relid[offer->relid] != NULL)
+        return VMBUS_E_BUSY;
+    memset(ch, 0, sizeof(*ch));
+    ch->offer = *offer;
+    ch->out_page_count = 1 + out_bytes / 4096;   /* control page + data */
+    ch->ring_page_count = ch->out_page_count + 1 + in_bytes / 4096;
+    uint64_t gpa;
+    uint8_t *pages = platform_pages_alloc(ch->ring_page_count, &gpa);
+    if (pages == NULL)
+        return VMBUS_E_NO_MEMORY;
+    ch->ring_pages = pages;
+    uint8_t *in_base = pages + (uint64_t)ch->out_page_count * 4096;
+    vmbus_ring_init(&ch->out, pages, pages + 4096, out_bytes);
+    vmbus_ring_init(&ch->in, in_base, in_base + 4096, in_bytes);
+    ch->on_readable = on_readable;
+    ch->ctx = ctx;
+
+    int status = vmbus_gpadl_create(offer->relid, pages, ch->ring_page_count, &ch->gpadl, timeout_ms);
+    if (status != VMBUS_OK) {
+        if (status != VMBUS_E_TIMEOUT)   /* a timed-out GPADL may exist at the host: keep the pages */
+            platform_pages_free(pages, ch->ring_page_count);
+        return status;
+    }
+
+    struct vmbus_msg_open_channel msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.hdr.type = VMBUS_MSG_OPENCHANNEL;
+    msg.child_relid = offer->relid;
+    msg.open_id = offer->relid;
+    msg.ring_gpadl = ch->gpadl;
+    msg.target_vp = platform_vp_index();
+    msg.downstream_page_offset = ch->out_page_count;
+    memcpy(msg.user_data, user_data, user_len);
+
+    by_relid[offer->relid] = ch;   /* before the open: the host may signal at once */
+    struct vmbus_waiter *w = vmbus_expect(VMBUS_MSG_OPENCHANNEL_RESULT, 8, offer->relid, offer->relid);
+    status = w == NULL ? VMBUS_E_BUSY : vmbus_post(&msg, VMBUS_MSG_OPEN_CHANNEL_SIZE);
+    if (status == VMBUS_OK) {
+        struct vmbus_msg_open_result reply;
+        status = vmbus_await(w, &reply, sizeof(reply), timeout_ms);
+        if (status == VMBUS_OK && reply.status != 0)
+            status = VMBUS_E_REFUSED;
+    } else if (w != NULL) {
+        vmbus_forget(w);
+    }
+    if (status != VMBUS_OK) {
+        by_relid[offer->relid] = NULL;
+        if (vmbus_gpadl_teardown(offer->relid, ch->gpadl, timeout_ms) == VMBUS_OK)
+            platform_pages_free(pages, ch->ring_page_count);
+        return status;
+    }
+    ch->open = true;
+    return VMBUS_OK;
+}
+
+int vmbus_channel_close(struct vmbus_channel *ch, uint64_t timeout_ms)
+{
+    if (!ch->open)
+        return VMBUS_E_INVALID;
+    ch->open = false;
+    struct vmbus_msg_close_channel msg = { { VMBUS_MSG_CLOSECHANNEL, 0 }, ch->offer.relid };
+    int status = vmbus_post(&msg, sizeof(msg));   /* no reply exists */
+    by_relid[ch->offer.relid] = NULL;
+    int torn = vmbus_gpadl_teardown(ch->offer.relid, ch->gpadl, timeout_ms);
+    if (torn == VMBUS_OK)
+        platform_pages_free(ch->ring_pages, ch->ring_page_count);
+    ch->ring_pages = NULL;   /* on failure the pages stay the host's: leaked, not reused */
+    return status != VMBUS_OK ? status : torn;
+}
+
+int vmbus_channel_send(struct vmbus_channel *ch, const struct vmbus_packet_out *p)
+{
+    if (!ch->open)
+        return VMBUS_E_INVALID;
+    bool signal = false;
+    platform_irq_state s = platform_irq_save();
+    enum vmbus_ring_result r = vmbus_ring_write(&ch->out, p, &signal);
+    platform_irq_restore(s);
+    if (r == VMBUS_RING_FULL)
+        return VMBUS_E_BUSY;
+    if (r != VMBUS_RING_OK)
+        return VMBUS_E_INVALID;
+    if (signal) {
+        ch->signals_sent++;
+        if (platform_signal_event(ch->offer.connection_id, 0) != HV_STATUS_SUCCESS)
+            return VMBUS_E_HOST;
+    }
+    return VMBUS_OK;
+}
+
+int vmbus_channel_recv(struct vmbus_channel *ch, void *buf, uint32_t buf_size, struct vmbus_packet *pkt,
+                       enum vmbus_ring_result *ring_error)
+{
+    if (!ch->open)
+        return VMBUS_E_INVALID;
+    bool signal = false;
+    enum vmbus_ring_result r = vmbus_ring_read(&ch->in, buf, buf_size, pkt);
+    *ring_error = r;
+    if (r == VMBUS_RING_EMPTY)
+        return VMBUS_E_BUSY;
+    if (r != VMBUS_RING_OK)
+        return VMBUS_E_INVALID;
+    vmbus_ring_commit(&ch->in, &signal);
+    if (signal) {
+        ch->signals_sent++;
+        platform_signal_event(ch->offer.connection_id, 0);
+    }
+    return VMBUS_OK;
+}
+
+void vmbus_channel_event(uint32_t relid)
+{
+    if (relid > VMBUS_MAX_RELID)
+        return;
+    struct vmbus_channel *ch = by_relid[relid];
+    if (ch != NULL && ch->on_readable != NULL)
+        ch->on_readable(ch, ch->ctx);
+}

@@ -1,0 +1,121 @@
+/* The registry of offered channels: what the host offered (class and
+ * instance GUID, relid, connection id, sub-channel index, flags), kept in
+ * arrival order. Offers are checked before they are kept: a relid out of
+ * range or one already live is refused. */
+#include <string.h>
+
+#include "arch/platform.h"
+#include "vmbus/vmbus.h"
+
+static struct vmbus_offer offers[VMBUS_MAX_OFFERS];
+static unsigned count;
+static volatile bool all_delivered;
+static uint64_t refused;
+
+void vmbus_offers_reset(void)
+{
+    count = 0;
+    all_delivered = false;
+    refused = 0;
+}
+
+static struct vmbus_offer *find_live(uint32_t relid)
+{
+    for (unsigned i = 0; i < count; i++)
+        if (offers[i].relid == relid && !offers[i].rescinded)
+            return &offers[i];
+    return NULL;
+}
+
+void vmbus_on_offer(const struct vmbus_msg_offer *msg)
+{
+    uint32_t relid = msg->child_relid;
+    if (relid == 0 || relid > VMBUS_MAX_RELID || find_live(relid) != NULL ||
+        (count == VMBUS_MAX_OFFERS && vmbus_offer_count() == VMBUS_MAX_OFFERS)) {
+        refused++;
+        return;
+    }
+    /* The slot of a rescinded (and released) offer is reused first. */
+    struct vmbus_offer *o = NULL;
+    for (unsigned i = 0; i < count && o == NULL; i++)
+        if (offers[i].rescinded)
+            o = &offers[i];
+    if (o == NULL)
+        o = &offers[count++];
+    memset(o, 0, sizeof(*o));
+    o->class_id = msg->type;
+    o->instance_id = msg->instance;
+    o->relid = relid;
+    o->connection_id = msg->connection_id;
+    o->sub_channel_index = msg->sub_channel_index;
+    o->flags = msg->flags;
+    o->monitor_id = msg->monitor_id;
+    o->monitor_allocated = msg->monitor_allocated & 1;
+    o->dedicated_interrupt = msg->is_dedicated_interrupt & 1;
+    memcpy(o->user_data, msg->user_data, sizeof(o->user_data));
+}
+
+void vmbus_on_rescind(uint32_t relid)
+{
+    struct vmbus_offer *o = find_live(relid);
+    if (o == NULL)
+        return;
+    o->rescinded = true;
+    vmbus_cancel_requests(relid);
+    /* Nothing of ours uses the relid yet: give it back at once. */
+    struct vmbus_msg_rescind released = { { VMBUS_MSG_RELID_RELEASED, 0 }, relid };
+    vmbus_post(&released, sizeof(released));
+}
+
+void vmbus_on_all_offers_delivered(void) { all_delivered = true; }
+bool vmbus_all_offers_delivered(void) { return all_delivered; }
+
+unsigned vmbus_offer_count(void)
+{
+    unsigned live = 0;
+    for (unsigned i = 0; i < count; i++)
+        live += !offers[i].rescinded;
+    return live;
+}
+
+bool vmbus_offer_at(unsigned index, struct vmbus_offer *out)
+{
+    platform_irq_state s = platform_irq_save();
+    bool found = false;
+    for (unsigned i = 0, live = 0; i < count && !found; i++) {
+        if (offers[i].rescinded)
+            continue;
+        if (live++ == index) {
+            *out = offers[i];
+            found = true;
+        }
+    }
+    platform_irq_restore(s);
+    return found;
+}
+
+static bool matches(const struct vmbus_offer *o, const struct vmbus_guid *class_id, const struct vmbus_guid *instance_id)
+{
+    return !o->rescinded && vmbus_guid_equal(&o->class_id, class_id) &&
+           (instance_id == NULL || vmbus_guid_equal(&o->instance_id, instance_id));
+}
+
+int vmbus_wait_offer(const struct vmbus_guid *class_id, const struct vmbus_guid *instance_id,
+                     uint64_t timeout_ms, struct vmbus_offer *out)
+{
+    uint64_t deadline = platform_time_ns() + timeout_ms * 1000000;
+    for (;;) {
+        platform_irq_state s = platform_irq_save();
+        for (unsigned i = 0; i < count; i++) {
+            if (matches(&offers[i], class_id, instance_id)) {
+                *out = offers[i];
+                platform_irq_restore(s);
+                return VMBUS_OK;
+            }
+        }
+        platform_irq_restore(s);
+        if (platform_time_ns() >= deadline)
+            return VMBUS_E_TIMEOUT;
+        platform_wait_for_interrupt();
+    }
+}
