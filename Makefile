@@ -19,13 +19,14 @@ HOSTCC    := clang
 WARN := -Wall -Wextra -Werror
 IMAGE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fpic \
     -fshort-wchar -mno-red-zone -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+    -ffunction-sections -fdata-sections \
     -fvisibility=hidden -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L -nostdlibinc -isystem $(NEWLIB)/include -I. -Iinclude
 EFI_CFLAGS := -DGNU_EFI_USE_MS_ABI -isystem /usr/include/efi -isystem /usr/include/efi/x86_64
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined \
     -fno-sanitize-recover=all -fno-omit-frame-pointer -I. -Iinclude
 
 LDFLAGS_EFI := --apply-dynamic-relocs --no-undefined -nostdlib -znocombreloc -shared \
-    -Bsymbolic -T linker/efi.lds
+    -Bsymbolic --gc-sections --exclude-libs ALL -T linker/efi.lds
 PE_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
     -j '.rel.*' -j '.rela.*' -j .reloc -j .bss
 
@@ -48,12 +49,12 @@ $(NEWLIB)/lib/libc.a: scripts/build-newlib.sh | deps
 
 image: $(IMAGE)
 
-$(BUILD)/obj/%.c.o: %.c $(NEWLIB)/lib/libc.a
+$(BUILD)/obj/%.c.o: %.c $(NEWLIB)/lib/libc.a Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC_TARGET) $(IMAGE_CFLAGS) $(if $(filter boot/%,$<),$(EFI_CFLAGS)) -MMD -MP -c $< -o $@
 
-$(BUILD)/obj/%.S.o: %.S
+$(BUILD)/obj/%.S.o: %.S Makefile
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	$(Q)$(CC_TARGET) $(IMAGE_CFLAGS) -c $< -o $@
