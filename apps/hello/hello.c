@@ -10,6 +10,19 @@ static void cpuid(uint32_t leaf, uint32_t r[4])
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
 }
 
+/* Twelve characters from three CPUID registers, in the order given. */
+static void cpuid_text(uint32_t leaf, int first, int second, int third, char out[13])
+{
+    uint32_t r[4];
+    cpuid(leaf, r);
+    memcpy(out, &r[first], 4);
+    memcpy(out + 4, &r[second], 4);
+    memcpy(out + 8, &r[third], 4);
+    out[12] = '\0';
+}
+
+enum { EAX, EBX, ECX, EDX };
+
 /* Hypervisors put their signature in leaf 0x40000000, but one that offers
  * several interfaces (KVM with Hyper-V enlightenments) moves its own to
  * 0x40000100 and up: look at every 0x100 step, not just the first. */
@@ -17,19 +30,15 @@ static int find_hyperv(uint32_t *leaf_out)
 {
     uint32_t r[4];
     cpuid(1, r);
-    if (!(r[2] & (1u << 31)))
+    if (!(r[ECX] & (1u << 31)))
         return 0;   /* no hypervisor present */
     for (uint32_t leaf = 0x40000000; leaf < 0x40010000; leaf += 0x100) {
         char sig[13];
+        cpuid_text(leaf, EBX, ECX, EDX, sig);
         cpuid(leaf, r);
-        memcpy(sig, &r[1], 4);
-        memcpy(sig + 4, &r[2], 4);
-        memcpy(sig + 8, &r[3], 4);
-        sig[12] = '\0';
-        if (strcmp(sig, "Microsoft Hv") == 0 && r[0] >= leaf + 1) {
-            uint32_t iface[4];
-            cpuid(leaf + 1, iface);
-            if (iface[0] == 0x31237648) {   /* "Hv#1" */
+        if (strcmp(sig, "Microsoft Hv") == 0 && r[EAX] >= leaf + 1) {
+            cpuid(leaf + 1, r);
+            if (r[EAX] == 0x31237648) {   /* "Hv#1" */
                 *leaf_out = leaf;
                 return 1;
             }
@@ -38,27 +47,13 @@ static int find_hyperv(uint32_t *leaf_out)
     return 0;
 }
 
-static void hypervisor_name(char out[13])
-{
-    uint32_t r[4];
-    cpuid(0x40000000, r);
-    memcpy(out, &r[1], 4);
-    memcpy(out + 4, &r[2], 4);
-    memcpy(out + 8, &r[3], 4);
-    out[12] = '\0';
-}
-
 static int hello_main(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
     uint32_t r[4];
     char vendor[13];
-    cpuid(0, r);
-    memcpy(vendor, &r[1], 4);
-    memcpy(vendor + 4, &r[3], 4);
-    memcpy(vendor + 8, &r[2], 4);
-    vendor[12] = '\0';
+    cpuid_text(0, EBX, EDX, ECX, vendor);
 
     printf("Hello from hvrt!\n");
     printf("CPU vendor: %s\n", vendor);
@@ -71,9 +66,9 @@ static int hello_main(int argc, char **argv)
         printf("Hyper-V: present (CPUID leaf 0x%08x)\n", (unsigned)leaf);
     } else {
         cpuid(1, r);
-        if (r[2] & (1u << 31)) {
+        if (r[ECX] & (1u << 31)) {
             char name[13];
-            hypervisor_name(name);
+            cpuid_text(0x40000000, EBX, ECX, EDX, name);
             printf("Hyper-V: absent (hypervisor \"%s\")\n", name);
         } else {
             printf("Hyper-V: absent (no hypervisor)\n");
