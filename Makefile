@@ -95,7 +95,7 @@ run-kvm: $(IMAGE)
 # Host unit tests, under ASan and UBSan.
 .SECONDEXPANSION:
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
-HVSIM_SRCS := $(wildcard tests/hvsim/*.c)
+HVSIM_SRCS := $(wildcard tests/hvsim/*.c) vmbus/ring.c vmbus/gpadl_msgs.c
 test_format_SRCS     := lib/format.c
 test_page_alloc_SRCS := lib/page_alloc.c
 test_cmdline_SRCS    := lib/cmdline.c lib/format.c
@@ -106,6 +106,8 @@ HYPERV_SRCS := $(filter-out %_metal.c,$(wildcard arch/x86_64/hyperv/*.c))
 HOSTED_SRCS := $(HYPERV_SRCS) tests/hosted/hosted.c $(HVSIM_SRCS) lib/page_alloc.c lib/format.c lib/kprintf.c
 test_hyperv_SRCS     := $(HOSTED_SRCS)
 test_hvtest_SRCS     := $(HOSTED_SRCS) $(filter-out %_testdev.c,$(wildcard apps/hvtest/*.c)) tests/hosted/loopback_hvsim.c
+VMBUS_SRCS  := $(filter-out vmbus/ring.c vmbus/gpadl_msgs.c,$(wildcard vmbus/*.c))
+test_vmbus_SRCS      := $(HOSTED_SRCS) $(VMBUS_SRCS)
 test_ring_SRCS       := vmbus/ring.c
 test_gpadl_msgs_SRCS := vmbus/gpadl_msgs.c
 $(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRCS)))

@@ -49,7 +49,8 @@ int vmbus_channel_open(struct vmbus_channel *ch, const struct vmbus_offer *offer
     msg.ring_gpadl = ch->gpadl;
     msg.target_vp = platform_vp_index();
     msg.downstream_page_offset = ch->out_page_count;
-    memcpy(msg.user_data, user_data, user_len);
+    if (user_len > 0)
+        memcpy(msg.user_data, user_data, user_len);
 
     by_relid[offer->relid] = ch;   /* before the open: the host may signal at once */
     struct vmbus_waiter *w = vmbus_expect(VMBUS_MSG_OPENCHANNEL_RESULT, 8, offer->relid, offer->relid);
@@ -78,19 +79,37 @@ int vmbus_channel_close(struct vmbus_channel *ch, uint64_t timeout_ms)
         return VMBUS_E_INVALID;
     ch->open = false;
     struct vmbus_msg_close_channel msg = { { VMBUS_MSG_CLOSECHANNEL, 0 }, ch->offer.relid };
-    int status = vmbus_post(&msg, sizeof(msg));   /* no reply exists */
+    int status = ch->rescinded ? VMBUS_OK : vmbus_post(&msg, sizeof(msg));   /* no reply exists */
     by_relid[ch->offer.relid] = NULL;
+    /* For a rescinded channel the host answers the teardown at once. */
     int torn = vmbus_gpadl_teardown(ch->offer.relid, ch->gpadl, timeout_ms);
     if (torn == VMBUS_OK)
         platform_pages_free(ch->ring_pages, ch->ring_page_count);
     ch->ring_pages = NULL;   /* on failure the pages stay the host's: leaked, not reused */
+    if (ch->rescinded) {
+        struct vmbus_msg_rescind released = { { VMBUS_MSG_RELID_RELEASED, 0 }, ch->offer.relid };
+        vmbus_post(&released, sizeof(released));
+    }
     return status != VMBUS_OK ? status : torn;
+}
+
+bool vmbus_channel_rescind(uint32_t relid)
+{
+    if (relid > VMBUS_MAX_RELID || by_relid[relid] == NULL)
+        return false;
+    struct vmbus_channel *ch = by_relid[relid];
+    ch->rescinded = true;
+    if (ch->on_readable != NULL)
+        ch->on_readable(ch, ch->ctx);   /* lets the owner notice */
+    return true;
 }
 
 int vmbus_channel_send(struct vmbus_channel *ch, const struct vmbus_packet_out *p)
 {
     if (!ch->open)
         return VMBUS_E_INVALID;
+    if (ch->rescinded)
+        return VMBUS_E_RESCINDED;
     bool signal = false;
     platform_irq_state s = platform_irq_save();
     enum vmbus_ring_result r = vmbus_ring_write(&ch->out, p, &signal);

@@ -62,9 +62,11 @@ void vmbus_on_rescind(uint32_t relid)
         return;
     o->rescinded = true;
     vmbus_cancel_requests(relid);
-    /* Nothing of ours uses the relid yet: give it back at once. */
-    struct vmbus_msg_rescind released = { { VMBUS_MSG_RELID_RELEASED, 0 }, relid };
-    vmbus_post(&released, sizeof(released));
+    /* An open channel releases the relid once it is closed; else now. */
+    if (!vmbus_channel_rescind(relid)) {
+        struct vmbus_msg_rescind released = { { VMBUS_MSG_RELID_RELEASED, 0 }, relid };
+        vmbus_post(&released, sizeof(released));
+    }
 }
 
 void vmbus_on_all_offers_delivered(void) { all_delivered = true; }

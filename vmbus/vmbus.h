@@ -122,6 +122,7 @@ struct vmbus_channel {
     vmbus_channel_fn on_readable;  /* interrupt context: packets wait in the ring */
     void *ctx;
     bool open;
+    volatile bool rescinded;     /* the host took the offer back: close, then the relid is released */
     uint64_t signals_sent;       /* HvSignalEvent calls: the protocol allows few */
 };
 
@@ -143,5 +144,8 @@ int vmbus_channel_recv(struct vmbus_channel *ch, void *buf, uint32_t buf_size, s
 
 /* Called by connection.c for every relid flag the host set. */
 void vmbus_channel_event(uint32_t relid);
+/* Called by offer.c on a rescind: true when a channel is open on relid
+ * (it then sends RELID_RELEASED itself once closed). */
+bool vmbus_channel_rescind(uint32_t relid);
 
 #endif

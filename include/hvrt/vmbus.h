@@ -1,0 +1,244 @@
+/* hvrt's VMBus channel API, shaped like the client half of Windows' VMBus
+ * Kernel Mode Client Library (KMCL, vmbuskernelmodeclientlibapi.h): the same
+ * function names, handle types, callback signatures, flags and NTSTATUS
+ * values, so a VSC written against KMCL reads the same here. docs/api.md
+ * says what each function does in hvrt, and where it differs from Windows
+ * (no IRQLs, no device objects, no MDL pages beyond what is described). */
+#ifndef HVRT_VMBUS_H
+#define HVRT_VMBUS_H
+
+#include <stdint.h>
+
+/* ---- Windows types, as hvrt defines them ---- */
+
+typedef int32_t NTSTATUS;
+typedef uint8_t BOOLEAN;
+typedef uint16_t UINT16;
+typedef uint32_t UINT32;
+typedef uint64_t UINT64;
+typedef uint32_t ULONG;
+typedef void *PVOID;
+typedef uint32_t *PUINT32;
+typedef uint16_t *PUINT16;
+typedef uint64_t PFN_NUMBER, *PPFN_NUMBER;
+#ifndef TRUE
+#define TRUE 1
+#define FALSE 0
+#endif
+
+typedef struct _GUID {
+    uint32_t Data1;
+    uint16_t Data2;
+    uint16_t Data3;
+    uint8_t Data4[8];
+} GUID, *LPGUID;
+typedef const GUID *LPCGUID;
+
+typedef struct _UNICODE_STRING {
+    uint16_t Length;          /* bytes, without a terminator */
+    uint16_t MaximumLength;
+    uint16_t *Buffer;
+} UNICODE_STRING;
+typedef const UNICODE_STRING *PCUNICODE_STRING;
+
+/* KeWait style: negative = relative, in 100 ns units; 0 = do not wait. */
+typedef union _LARGE_INTEGER {
+    int64_t QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
+
+/* A memory descriptor list: a chain of virtually described buffers. hvrt
+ * looks up the guest-physical pages itself. */
+typedef struct _MDL {
+    struct _MDL *Next;
+    PVOID StartVa;            /* page aligned */
+    UINT32 ByteOffset;        /* of the data in the first page */
+    UINT32 ByteCount;
+} MDL, *PMDL;
+
+/* There is no device tree: pass NULL (the VMBus of this partition). */
+typedef struct _DEVICE_OBJECT DEVICE_OBJECT, *PDEVICE_OBJECT;
+
+#define NT_SUCCESS(status) ((NTSTATUS)(status) >= 0)
+
+#define STATUS_SUCCESS                  ((NTSTATUS)0x00000000)
+#define STATUS_PENDING                  ((NTSTATUS)0x00000103)
+#define STATUS_BUFFER_OVERFLOW          ((NTSTATUS)0x80000005)
+#define STATUS_UNSUCCESSFUL             ((NTSTATUS)0xC0000001)
+#define STATUS_NOT_IMPLEMENTED          ((NTSTATUS)0xC0000002)
+#define STATUS_INVALID_PARAMETER        ((NTSTATUS)0xC000000D)
+#define STATUS_NO_SUCH_DEVICE           ((NTSTATUS)0xC000000E)
+#define STATUS_MORE_PROCESSING_REQUIRED ((NTSTATUS)0xC0000016)
+#define STATUS_NO_MEMORY                ((NTSTATUS)0xC0000017)
+#define STATUS_BUFFER_TOO_SMALL         ((NTSTATUS)0xC0000023)
+#define STATUS_INSUFFICIENT_RESOURCES   ((NTSTATUS)0xC000009A)
+#define STATUS_NOT_SUPPORTED            ((NTSTATUS)0xC00000BB)
+#define STATUS_INVALID_PARAMETER_1      ((NTSTATUS)0xC00000EF)
+#define STATUS_INVALID_PARAMETER_2      ((NTSTATUS)0xC00000F0)
+#define STATUS_INVALID_PARAMETER_3      ((NTSTATUS)0xC00000F1)
+#define STATUS_INVALID_PARAMETER_4      ((NTSTATUS)0xC00000F2)
+#define STATUS_CANCELLED                ((NTSTATUS)0xC0000120)
+#define STATUS_INVALID_DEVICE_STATE     ((NTSTATUS)0xC0000184)
+#define STATUS_IO_TIMEOUT               ((NTSTATUS)0xC00000B5)
+#define STATUS_DEVICE_REMOVED           ((NTSTATUS)0xC00002B6)
+
+/* ---- handles ---- */
+
+typedef struct vmb_channel *VMBCHANNEL;
+typedef struct vmb_packet *VMBPACKET;
+typedef struct vmb_packet_completion *VMBPACKETCOMPLETION;
+
+/* ---- flags ---- */
+
+#define VMBUS_CHANNEL_FORMAT_FLAG_WAIT_FOR_COMPLETION 0x1
+#define VMBUS_CHANNEL_FORMAT_FLAG_FORCE_MDL_LENGTH    0x2
+#define VMBUS_CHANNEL_FORMAT_FLAG_PAGED_BUFFER        0x4
+#define VMBUS_CHANNEL_FORMAT_FLAGS                    0x7
+#define VMBUS_CHANNEL_GPADL_FLAG_READ_ONLY            0x1
+#define VMBUS_CHANNEL_GPADL_FLAGS                     0x1
+#define VMBUS_CHANNEL_INIT_FLAG_IS_PIPE               0x1
+#define VMBUS_CHANNEL_INIT_FLAGS                      0x1
+#define VMBUS_SERVER_CHANNEL_INIT_FLAG_LOOPBACK_OFFER 0x1
+#define VMBUS_SERVER_CHANNEL_INIT_FLAG_ENUMERATE_DEVICE_INTERFACE 0x2
+#define VMBUS_SERVER_CHANNEL_INIT_FLAG_OFFER_AS_PIPE  0x4
+#define VMBUS_SERVER_CHANNEL_INIT_FLAG_FORCE_NEW_CHANNEL 0x8
+#define VMBUS_SERVER_CHANNEL_INIT_FLAG_TLNPI_PROVIDER_OFFER 0x10
+#define VMBUS_SERVER_CHANNEL_INIT_FLAGS               0x1F
+#define VMBUS_CHANNEL_PROCESS_PACKET_FLAG_EXTERNAL_DATA 0x1
+#define VMBUS_CHANNEL_PACKET_EXTERNAL_DATA_FLAG_READ_ONLY 0x1
+#define VMBUS_SERVER_CHANNEL_INIT_MAXIMUM_OFFER_DATA  120
+
+/* ---- callbacks ---- */
+
+typedef NTSTATUS EVT_VMB_CHANNEL_OPENED(VMBCHANNEL Channel);
+typedef void EVT_VMB_CHANNEL_CLOSED(VMBCHANNEL Channel);
+typedef void EVT_VMB_CHANNEL_SUSPEND(VMBCHANNEL Channel);
+typedef void EVT_VMB_CHANNEL_STARTED(VMBCHANNEL Channel);
+typedef void EVT_VMB_CHANNEL_POST_STARTED(VMBCHANNEL Channel);
+typedef void EVT_VMB_CHANNEL_PROCESS_PACKET(VMBCHANNEL Channel, VMBPACKETCOMPLETION Packet, PVOID Buffer,
+                                            UINT32 BufferLength, UINT32 Flags);
+typedef void EVT_VMB_CHANNEL_PROCESSING_COMPLETE(VMBCHANNEL Channel, UINT32 PacketsProcessed);
+typedef void EVT_VMB_PACKET_COMPLETION_ROUTINE(VMBPACKET Packet, NTSTATUS Status, PVOID Buffer,
+                                               UINT32 BufferLength);
+typedef void EVT_VMB_CHANNEL_PNP_FAILURE(VMBCHANNEL Channel, NTSTATUS FailureStatus);
+typedef NTSTATUS EVT_VMB_CHANNEL_SAVE_PACKET(VMBCHANNEL Channel, VMBPACKET Packet, PVOID SaveBuffer,
+                                             UINT32 SaveBufferSize, PUINT32 BytesNeeded);
+typedef NTSTATUS EVT_VMB_CHANNEL_RESTORE_PACKET(VMBCHANNEL Channel, PVOID LibBuffer, UINT32 LibBufferSize,
+                                                PVOID SaveBuffer, UINT32 SaveBufferSize);
+
+typedef EVT_VMB_CHANNEL_OPENED *PFN_VMB_CHANNEL_OPENED;
+typedef EVT_VMB_CHANNEL_CLOSED *PFN_VMB_CHANNEL_CLOSED;
+typedef EVT_VMB_CHANNEL_SUSPEND *PFN_VMB_CHANNEL_SUSPEND;
+typedef EVT_VMB_CHANNEL_STARTED *PFN_VMB_CHANNEL_STARTED;
+typedef EVT_VMB_CHANNEL_POST_STARTED *PFN_VMB_CHANNEL_POST_STARTED;
+typedef EVT_VMB_CHANNEL_PROCESS_PACKET *PFN_VMB_CHANNEL_PROCESS_PACKET;
+typedef EVT_VMB_CHANNEL_PROCESSING_COMPLETE *PFN_VMB_CHANNEL_PROCESSING_COMPLETE;
+typedef EVT_VMB_PACKET_COMPLETION_ROUTINE *PFN_VMB_PACKET_COMPLETION_ROUTINE;
+typedef EVT_VMB_CHANNEL_PNP_FAILURE *PFN_VMB_CHANNEL_PNP_FAILURE;
+typedef EVT_VMB_CHANNEL_SAVE_PACKET *PFN_VMB_CHANNEL_SAVE_PACKET;
+typedef EVT_VMB_CHANNEL_RESTORE_PACKET *PFN_VMB_CHANNEL_RESTORE_PACKET;
+
+typedef struct _VMB_CHANNEL_STATE_CHANGE_CALLBACKS {
+    ULONG Version;   /* 1 */
+    ULONG Size;      /* sizeof(VMB_CHANNEL_STATE_CHANGE_CALLBACKS) */
+    PFN_VMB_CHANNEL_OPENED EvtChannelOpened;
+    PFN_VMB_CHANNEL_CLOSED EvtChannelClosed;
+    PFN_VMB_CHANNEL_SUSPEND EvtChannelSuspend;
+    PFN_VMB_CHANNEL_STARTED EvtChannelStarted;
+    PFN_VMB_CHANNEL_POST_STARTED EvtChannelPostStarted;
+} VMB_CHANNEL_STATE_CHANGE_CALLBACKS, *PVMB_CHANNEL_STATE_CHANGE_CALLBACKS;
+
+#define VMB_CHANNEL_STATE_CHANGE_CALLBACKS_VERSION_1 1
+
+static inline void VMB_CHANNEL_STATE_CHANGE_CALLBACKS_INIT(PVMB_CHANNEL_STATE_CHANGE_CALLBACKS Callbacks)
+{
+    *Callbacks = (VMB_CHANNEL_STATE_CHANGE_CALLBACKS){ 0 };
+    Callbacks->Version = VMB_CHANNEL_STATE_CHANGE_CALLBACKS_VERSION_1;
+    Callbacks->Size = sizeof(*Callbacks);
+}
+
+/* ---- channel lifetime and state ---- */
+
+NTSTATUS VmbChannelAllocate(PDEVICE_OBJECT ParentDeviceObject, BOOLEAN IsServer, VMBCHANNEL *Channel);
+NTSTATUS VmbChannelEnable(VMBCHANNEL Channel);
+void VmbChannelDisable(VMBCHANNEL Channel);
+void VmbChannelCleanup(VMBCHANNEL Channel);
+void VmbChannelPause(VMBCHANNEL Channel);
+void VmbChannelStart(VMBCHANNEL Channel);
+
+/* ---- initialization (while disabled) and configuration ---- */
+
+NTSTATUS VmbChannelInitSetMaximumPacketSize(VMBCHANNEL Channel, UINT32 PacketSize);
+NTSTATUS VmbChannelInitSetMaximumExternalData(VMBCHANNEL Channel, UINT32 DataSize, UINT32 ChainLength);
+NTSTATUS VmbChannelInitSetClientContextSize(VMBCHANNEL Channel, UINT32 ContextSize);
+NTSTATUS VmbChannelInitSetProcessPacketCallbacks(VMBCHANNEL Channel, PFN_VMB_CHANNEL_PROCESS_PACKET ProcessPacketCallback,
+                                                 PFN_VMB_CHANNEL_PROCESSING_COMPLETE ProcessingCompleteCallback);
+NTSTATUS VmbChannelInitSetStateChangeCallbacks(VMBCHANNEL Channel, PVMB_CHANNEL_STATE_CHANGE_CALLBACKS StateChangeCallbacks);
+NTSTATUS VmbChannelInitSetFriendlyName(VMBCHANNEL Channel, PCUNICODE_STRING FriendlyName);
+NTSTATUS VmbChannelInitSetFlags(VMBCHANNEL Channel, UINT32 Flags);
+void VmbChannelSetIncomingProcessingAtPassive(VMBCHANNEL Channel, BOOLEAN RequirePassive);
+void VmbChannelSetTransactionQuota(VMBCHANNEL Channel, UINT32 Quota);
+void VmbChannelSetPointer(VMBCHANNEL Channel, PVOID Pointer);
+PVOID VmbChannelGetPointer(VMBCHANNEL Channel);
+void VmbChannelGetInterfaceInstance(VMBCHANNEL Channel, LPGUID InterfaceInstance);
+NTSTATUS VmbChannelSetInterruptLatency(VMBCHANNEL Channel, UINT16 Latency, PUINT16 OriginalLatency);
+void VmbChannelGetMmioSpace(VMBCHANNEL Channel, UINT64 *MmioAddress, UINT64 *MmioSize);
+UINT32 VmbChannelSizeofPacket(VMBCHANNEL Channel);
+
+NTSTATUS VmbClientChannelInitSetTargetPnp(VMBCHANNEL Channel, LPCGUID InterfaceType, LPCGUID InterfaceInstance,
+                                          PFN_VMB_CHANNEL_PNP_FAILURE PnpFailureCallback);
+NTSTATUS VmbClientChannelInitSetRingBufferPageCount(VMBCHANNEL Channel, UINT32 IncomingPageCount,
+                                                    UINT32 OutgoingPageCount);
+
+/* ---- incoming packets ---- */
+
+void VmbChannelPacketComplete(VMBPACKETCOMPLETION Packet, PVOID PacketCompletionBuffer, UINT32 BufSize);
+void VmbChannelPacketDeferToPassive(VMBPACKETCOMPLETION Packet);
+void VmbChannelPacketFail(VMBPACKETCOMPLETION Packet);
+NTSTATUS VmbChannelPacketGetExternalData(VMBPACKETCOMPLETION Packet, UINT32 Flags, PMDL *Mdl);
+
+/* ---- outgoing packets ---- */
+
+VMBPACKET VmbPacketAllocate(VMBCHANNEL Channel);
+NTSTATUS VmbPacketInitialize(VMBCHANNEL Channel, VMBPACKET Packet, UINT32 ByteCount);
+void VmbPacketFree(VMBPACKET Packet);
+void VmbPacketSetCompletionRoutine(VMBPACKET Packet, PFN_VMB_PACKET_COMPLETION_ROUTINE CompletionRoutine);
+void VmbPacketSetPointer(VMBPACKET Packet, PVOID Pointer);
+PVOID VmbPacketGetPointer(VMBPACKET Packet);
+VMBCHANNEL VmbPacketGetChannel(VMBPACKET Packet);
+NTSTATUS VmbPacketSend(VMBPACKET Packet, PVOID Buffer, UINT32 BufferLength, PMDL ExternalDataMdl, UINT32 Flags);
+NTSTATUS VmbPacketSendWithExternalMdl(VMBPACKET Packet, PVOID Buffer, UINT32 BufferLength, PMDL ExternalDataMdl,
+                                      UINT32 MdlOffset, UINT32 MdlLength, UINT32 Flags);
+NTSTATUS VmbPacketSendWithExternalPfns(VMBPACKET Packet, PVOID Buffer, UINT32 BufferLength,
+                                       PPFN_NUMBER ExternalDataPfns, UINT32 PfnLength, UINT32 Flags);
+NTSTATUS VmbChannelSendSynchronousRequest(VMBCHANNEL Channel, PVOID Buffer, UINT32 BufferSize, PMDL ExternalDataMdl,
+                                          UINT32 Flags, PVOID CompletionBuffer, PUINT32 CompletionBufferSize,
+                                          PLARGE_INTEGER Timeout);
+NTSTATUS VmbPacketRestore(VMBPACKET Packet, PVOID Buffer, ULONG BufferSize);
+
+/* ---- GPADLs ---- */
+
+NTSTATUS VmbChannelCreateGpadlFromBuffer(VMBCHANNEL Channel, UINT32 Flags, PVOID Buffer, UINT32 ByteCount,
+                                         PUINT32 GpadlHandle);
+NTSTATUS VmbChannelCreateGpadlFromMdl(VMBCHANNEL Channel, UINT32 Flags, PMDL Mdl, UINT32 StartOffsetWithinMdl,
+                                      UINT32 DataLengthWithinMdl, PUINT32 GpadlHandle);
+void VmbChannelDeleteGpadl(VMBCHANNEL Channel, UINT32 GpadlHandle);
+NTSTATUS VmbChannelMapGpadl(VMBCHANNEL Channel, UINT32 Flags, UINT32 GpadlHandle, PMDL *Mdl);
+void VmbChannelUnmapGpadl(VMBCHANNEL Channel, UINT32 GpadlHandle);
+
+/* ---- server-only: not supported in a guest ---- */
+
+NTSTATUS VmbServerChannelInitSetTargetInterfaceId(VMBCHANNEL Channel, GUID InterfaceType, GUID InterfaceInstance);
+NTSTATUS VmbServerChannelInitSetFlags(VMBCHANNEL Channel, UINT32 Flags);
+NTSTATUS VmbServerChannelInitSetMmioMegabytes(VMBCHANNEL Channel, UINT16 MmioMegabytes, UINT16 MmioMegabytesOptional);
+NTSTATUS VmbServerChannelInitSetTargetVtl(VMBCHANNEL Channel, uint8_t TargetVtl);
+NTSTATUS VmbServerChannelInitSetVmbusHandle(VMBCHANNEL Channel, PVOID VmbusHandle);
+NTSTATUS VmbConvertVmbusHandleToKernelHandle(PVOID VmbusHandle, PVOID *KernelHandle);
+NTSTATUS VmbServerChannelInitSetSaveRestorePacketCallbacks(VMBCHANNEL Channel, PFN_VMB_CHANNEL_SAVE_PACKET SavePacket,
+                                                           PFN_VMB_CHANNEL_RESTORE_PACKET RestorePacket);
+NTSTATUS VmbChannelSaveBegin(VMBCHANNEL Channel);
+NTSTATUS VmbChannelSaveContinue(VMBCHANNEL Channel, PVOID SaveBuffer, ULONG SaveBufferSize, ULONG *BytesFilled,
+                                ULONG *BytesRequired);
+void VmbChannelSaveEnd(VMBCHANNEL Channel);
+NTSTATUS VmbChannelRestoreFromBuffer(VMBCHANNEL Channel, PVOID Buffer, ULONG BufferSize);
+
+#endif

@@ -1,0 +1,194 @@
+/* Device models of hvsim's VMBus host: one table entry each {id, name,
+ * class, instance, on_packet, on_room}. A model sees packets already copied
+ * out of the guest->host ring and validated by vmbus/ring.c; it answers
+ * through hvsim_vmbus_chan_send, and returns HVSIM_VMBUS_RETRY when the
+ * host->guest ring is full, so the packet waits in the ring until the guest
+ * makes room (the ring's pending_send_size gets us that signal). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/hvsim/vmbus_host.h"
+
+#define PAGE 4096u
+
+/* ---- echo ---- */
+
+/* Bytes the GPA-direct ranges describe, concatenated; NULL (and a log
+ * line) when a page is outside guest RAM or the total is absurd. */
+static uint8_t *gather_ranges(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt, uint32_t *len)
+{
+    struct vmbus_gpa_iter it;
+    struct vmbus_gpa_range_view v;
+    uint64_t total = 0;
+    if (vmbus_gpa_direct_begin(pkt, &it) != VMBUS_RING_OK)
+        return NULL;
+    while (vmbus_gpa_direct_next(&it, &v))
+        total += v.byte_count;
+    if (total == 0 || total > hvsim_vmbus_chan_info(ch)->in_ring_size)
+        return NULL;
+    uint8_t *out = malloc(total);
+    if (!out)
+        return NULL;
+    struct hvsim *sim = hvsim_vmbus_chan_sim(ch);
+    uint64_t pos = 0;
+    vmbus_gpa_direct_begin(pkt, &it);
+    while (vmbus_gpa_direct_next(&it, &v)) {
+        uint32_t left = v.byte_count, offset = v.byte_offset;
+        for (uint32_t i = 0; i < v.pfn_count && left > 0; i++) {
+            uint64_t pfn = vmbus_gpa_range_pfn(&v, i);
+            uint32_t chunk = PAGE - offset < left ? PAGE - offset : left;
+            const void *src = pfn <= (UINT64_MAX >> 12) ? hvsim_gpa_to_host(sim, (pfn << 12) + offset, chunk)
+                                                         : NULL;
+            if (!src) {
+                free(out);
+                return NULL;
+            }
+            memcpy(out + pos, src, chunk);
+            pos += chunk;
+            left -= chunk;
+            offset = 0;
+        }
+    }
+    *len = (uint32_t)pos;
+    return out;
+}
+
+static enum hvsim_vmbus_verdict echo_send(struct hvsim_vmbus_chan *ch, const struct vmbus_packet_out *p)
+{
+    int rc = hvsim_vmbus_chan_send(ch, p);
+    if (rc == 1)
+        return HVSIM_VMBUS_RETRY;
+    if (rc == 0)
+        hvsim_vmbus_chan_counters(ch)->packets_echoed++;
+    return HVSIM_VMBUS_DONE;
+}
+
+static enum hvsim_vmbus_verdict echo_gpa_direct(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt)
+{
+    uint32_t len = 0;
+    uint8_t *data = gather_ranges(ch, pkt, &len);
+    if (!data) {
+        hvsim_vmbus_chan_counters(ch)->protocol_errors++;
+        hvsim_vmbus_chan_log(ch, "GPA-direct ranges unreadable; empty completion");
+    }
+    struct vmbus_packet_out out = {
+        .type = VMBUS_PACKET_COMP, .transaction_id = pkt->transaction_id, .payload = data, .payload_len = len,
+    };
+    enum hvsim_vmbus_verdict v = echo_send(ch, &out);
+    free(data);
+    return v;
+}
+
+static enum hvsim_vmbus_verdict echo_on_packet(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt)
+{
+    if (pkt->type == VMBUS_PACKET_DATA_GPA_DIRECT)
+        return echo_gpa_direct(ch, pkt);
+    if (pkt->type != VMBUS_PACKET_DATA_INBAND)
+        return HVSIM_VMBUS_DONE; /* completions and others: nothing to answer */
+    bool wants_comp = pkt->flags & VMBUS_PACKET_FLAG_COMPLETION_REQUESTED;
+    struct vmbus_packet_out out = {
+        .type = wants_comp ? VMBUS_PACKET_COMP : VMBUS_PACKET_DATA_INBAND,
+        .transaction_id = pkt->transaction_id,
+        .payload = pkt->payload,
+        .payload_len = pkt->payload_len,
+    };
+    return echo_send(ch, &out);
+}
+
+/* ---- sink ---- */
+
+static enum hvsim_vmbus_verdict sink_on_packet(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt)
+{
+    struct hvsim_vmbus_counters *c = hvsim_vmbus_chan_counters(ch);
+    c->packets_sunk++;
+    c->bytes_sunk += pkt->payload_len;
+    return HVSIM_VMBUS_DONE;
+}
+
+/* ---- source ---- */
+
+/* Writes the rest of the burst until the ring is full; the guest's read
+ * commit signals us when it has room again (on_room). Packet k carries
+ * transaction id k and its u64 k first, then bytes (k + i) & 0xFF. */
+static void source_pump(struct hvsim_vmbus_chan *ch)
+{
+    struct hvsim_vmbus_channel_info *in = hvsim_vmbus_chan_info(ch);
+    if (in->source_left == 0)
+        return;
+    uint32_t size = in->source_size < 8 ? 8 : in->source_size;
+    uint8_t *buf = malloc(size);
+    if (!buf)
+        return;
+    while (in->source_left > 0) {
+        uint64_t id = in->source_next_id;
+        memcpy(buf, &id, sizeof(id));
+        for (uint32_t i = 8; i < size; i++)
+            buf[i] = (uint8_t)(id + i);
+        struct vmbus_packet_out out = {
+            .type = VMBUS_PACKET_DATA_INBAND, .transaction_id = id, .payload = buf, .payload_len = size,
+        };
+        int rc = hvsim_vmbus_chan_send(ch, &out);
+        if (rc == 1)
+            break;
+        if (rc < 0) {
+            in->source_left = 0;
+            break;
+        }
+        in->source_left--;
+        in->source_next_id++;
+        hvsim_vmbus_chan_counters(ch)->packets_sourced++;
+    }
+    free(buf);
+}
+
+/* A request starts a burst: {u32 count, u32 size} when present and non-zero,
+ * otherwise the device's configured count and size. */
+static enum hvsim_vmbus_verdict source_on_packet(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt)
+{
+    struct hvsim_vmbus_channel_info *in = hvsim_vmbus_chan_info(ch);
+    if (pkt->type != VMBUS_PACKET_DATA_INBAND)
+        return HVSIM_VMBUS_DONE;
+    uint32_t count = in->source_count, size = in->source_size;
+    if (pkt->payload_len >= 8) {
+        uint32_t req[2];
+        memcpy(req, pkt->payload, sizeof(req));
+        if (req[0] != 0)
+            count = req[0];
+        if (req[1] != 0)
+            size = req[1];
+    }
+    in->source_left = count;
+    in->source_size = size;
+    if (in->source_next_id == 0)
+        in->source_next_id = 1; /* 0 is never a transaction id */
+    source_pump(ch);
+    return HVSIM_VMBUS_DONE;
+}
+
+/* ---- inert ---- */
+
+static enum hvsim_vmbus_verdict inert_on_packet(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt)
+{
+    (void)ch, (void)pkt;
+    return HVSIM_VMBUS_DONE;
+}
+
+/* ---- the table ---- */
+
+static const struct hvsim_vmbus_model models[HVSIM_VMBUS_MODEL_COUNT] = {
+    { HVSIM_VMBUS_ECHO, "echo", HVSIM_VMBUS_CLASS_ECHO,
+      VMBUS_GUID(0, 0x6563, 0x686f, 0x8000, 0x000000000001ull), echo_on_packet, NULL },
+    { HVSIM_VMBUS_SINK, "sink", HVSIM_VMBUS_CLASS_SINK,
+      VMBUS_GUID(0, 0x7369, 0x6e6b, 0x8000, 0x000000000002ull), sink_on_packet, NULL },
+    { HVSIM_VMBUS_SOURCE, "source", HVSIM_VMBUS_CLASS_SOURCE,
+      VMBUS_GUID(0, 0x7372, 0x6300, 0x8000, 0x000000000003ull), source_on_packet, source_pump },
+    { HVSIM_VMBUS_INERT, "inert", VMBUS_GUID(0, 0, 0, 0, 0ull),
+      VMBUS_GUID(0, 0x696e, 0x6572, 0x8000, 0x000000000004ull), inert_on_packet, NULL },
+};
+
+const struct hvsim_vmbus_model *hvsim_vmbus_model(enum hvsim_vmbus_model_id id)
+{
+    if ((unsigned)id >= HVSIM_VMBUS_MODEL_COUNT)
+        return &models[HVSIM_VMBUS_INERT];
+    return &models[id];
+}

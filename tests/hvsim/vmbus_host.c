@@ -1,0 +1,1097 @@
+/* hvsim's VMBus host: connection and version negotiation, offers and
+ * rescinds, GPADLs, open/close, and the channel plumbing between the rings
+ * and the device models (vmbus_devices.c). Reference sections 5-8.
+ *
+ * Every guest message arrives through a message port as a copy hvsim took
+ * of the hypercall input; it is copied once more into a zero-filled wire
+ * struct and checked field by field before anything acts on it. Replies go
+ * through a small outbox, so a full SINT queue delays them instead of losing
+ * them. Ring pages are reached through the arena: each ring half needs its
+ * data pages GPA-contiguous (the control page may be anywhere), which every
+ * guest we know allocates; anything else fails OPENCHANNEL with a log line. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/hvsim/hvsim_state.h"
+#include "tests/hvsim/vmbus_host.h"
+
+#define PAGE 4096u
+#define MAX_RELID 2047u
+#define MAX_PACKET_BYTES (0xFFFFu * 8u + 8u) /* len8 is u16, plus the trailer */
+#define OUTBOX_RETRY_NS 1000u
+#define QEMU_EVENT_CONN_BASE 16u
+
+struct outbox_msg {
+    uint32_t vp, sint, size;
+    uint64_t delay_ns;
+    uint8_t payload[VMBUS_MSG_MAX_SIZE];
+};
+
+struct hvsim_vmbus_chan {
+    struct hvsim_vmbus *vb;
+    struct hvsim_vmbus_channel_info info;
+    const struct hvsim_vmbus_model *model;
+    uint16_t offer_flags, sub_channel_index, mmio_megabytes;
+    bool dedicated_interrupt;
+    struct vmbus_ring out_ring; /* guest->host: we read it */
+    struct vmbus_ring in_ring;  /* host->guest: we write it */
+    uint8_t *buf;               /* one packet copied out of out_ring */
+    uint32_t buf_size;
+};
+
+struct gpadl {
+    bool used;
+    bool created;       /* every byte received and validated */
+    bool in_use;        /* ring of an open channel */
+    uint32_t handle, relid;
+    uint16_t range_buflen, range_count;
+    uint32_t received;  /* range bytes so far */
+    uint8_t *ranges;    /* range_buflen bytes as the guest sent them; NULL once failed */
+    uint32_t status;    /* 0, or why it will fail */
+    const char *why;
+    bool whole_pages;   /* every range: offset 0, a multiple of 4096 bytes */
+    uint64_t *pfns;     /* all ranges' PFNs, in order */
+    uint32_t page_count;
+    uint64_t seq;
+};
+
+struct hvsim_vmbus {
+    struct hvsim *sim;
+    struct hvsim_vmbus_config cfg;
+    struct hvsim_vmbus_faults faults;
+    enum hvsim_vmbus_conn_state state;
+    uint32_t version, features;
+    uint32_t target_vp, msg_sint; /* where control messages go */
+    uint32_t announced_conn_id;   /* extra port for cfg.msg_conn_id, or 0 */
+    bool offers_requested;
+    struct hvsim_vmbus_chan chans[HVSIM_VMBUS_MAX_CHANNELS];
+    struct gpadl gpadls[HVSIM_VMBUS_MAX_GPADLS];
+    uint64_t gpadl_seq;
+    struct outbox_msg *outbox;
+    uint32_t outbox_count, outbox_cap;
+    bool retry_scheduled;
+    struct hvsim_vmbus_counters counters;
+};
+
+static const uint32_t all_versions[] = {
+    VMBUS_VERSION_WS2008, VMBUS_VERSION_WIN7, VMBUS_VERSION_WIN8, VMBUS_VERSION_WIN8_1,
+    VMBUS_VERSION_WIN10, VMBUS_VERSION_WIN10_V4_1, VMBUS_VERSION_WIN10_V5, VMBUS_VERSION_WIN10_V5_1,
+    VMBUS_VERSION_WIN10_V5_2, VMBUS_VERSION_WIN10_V5_3, VMBUS_VERSION_COPPER,
+};
+static const uint32_t qemu_versions[] = { VMBUS_VERSION_WIN8, VMBUS_VERSION_WIN8_1, VMBUS_VERSION_WIN10 };
+
+/* ---- config ---- */
+
+void hvsim_vmbus_config_default(struct hvsim_vmbus_config *cfg, enum hvsim_vmbus_flavor flavor)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->flavor = flavor;
+    cfg->first_relid = 1;
+    if (flavor == HVSIM_VMBUS_QEMU) {
+        cfg->max_version = VMBUS_VERSION_WIN10;
+        memcpy(cfg->versions, qemu_versions, sizeof(qemu_versions));
+        cfg->version_count = sizeof(qemu_versions) / sizeof(qemu_versions[0]);
+        cfg->event_conn_base = QEMU_EVENT_CONN_BASE;
+    } else {
+        cfg->max_version = VMBUS_VERSION_WIN10_V5_3;
+        memcpy(cfg->versions, all_versions, sizeof(all_versions));
+        cfg->version_count = sizeof(all_versions) / sizeof(all_versions[0]);
+        cfg->event_conn_base = 0x10000;
+    }
+}
+
+static bool is_qemu(const struct hvsim_vmbus *vb) { return vb->cfg.flavor == HVSIM_VMBUS_QEMU; }
+
+static bool version_accepted(const struct hvsim_vmbus *vb, uint32_t version)
+{
+    if (version > vb->cfg.max_version)
+        return false;
+    for (uint32_t i = 0; i < vb->cfg.version_count && i < HVSIM_VMBUS_MAX_VERSIONS; i++)
+        if (vb->cfg.versions[i] == version)
+            return true;
+    return false;
+}
+
+/* ---- host->guest messages ---- */
+
+static void outbox_flush(struct hvsim_vmbus *vb);
+
+static void outbox_retry(void *ctx, struct hvsim *sim)
+{
+    (void)sim;
+    struct hvsim_vmbus *vb = ctx;
+    vb->retry_scheduled = false;
+    outbox_flush(vb);
+}
+
+static void outbox_pop(struct hvsim_vmbus *vb)
+{
+    memmove(&vb->outbox[0], &vb->outbox[1], (vb->outbox_count - 1) * sizeof(vb->outbox[0]));
+    vb->outbox_count--;
+}
+
+/* Hands queued messages to hvsim in order; a full SINT queue stops the
+ * flush and schedules a retry a microsecond later. */
+static void outbox_flush(struct hvsim_vmbus *vb)
+{
+    while (vb->outbox_count > 0) {
+        struct outbox_msg *m = &vb->outbox[0];
+        int rc = hvsim_post_to_guest_ex(vb->sim, m->vp, m->sint, VMBUS_POST_MESSAGE_TYPE, m->payload,
+                                        m->size, m->delay_ns, 0);
+        uint32_t type;
+        memcpy(&type, m->payload, sizeof(type));
+        if (rc == HVSIM_EFULL) {
+            vb->counters.post_retries++;
+            if (!vb->retry_scheduled &&
+                hvsim_call_at(vb->sim, hvsim_now_ns(vb->sim) + OUTBOX_RETRY_NS, outbox_retry, vb) == 0)
+                vb->retry_scheduled = true;
+            return;
+        }
+        if (rc == HVSIM_OK)
+            vb->counters.msgs_out[type]++;
+        else {
+            vb->counters.post_drops++;
+            sim_log(vb->sim, "vmbus: message type %u to vp%u sint%u dropped (hvsim %d)", type, m->vp,
+                    m->sint, rc);
+        }
+        outbox_pop(vb);
+    }
+}
+
+/* QEMU rounds every payload size up to 8; Hyper-V sends the exact size. */
+static void send_msg(struct hvsim_vmbus *vb, const void *msg, uint32_t exact)
+{
+    uint32_t type;
+    memcpy(&type, msg, sizeof(type));
+    uint32_t size = is_qemu(vb) ? (exact + 7u) & ~7u : exact;
+    if (size > VMBUS_MSG_MAX_SIZE || type >= VMBUS_MSG_COUNT)
+        return;
+    if (vb->outbox_count == vb->outbox_cap) {
+        uint32_t cap = vb->outbox_cap ? vb->outbox_cap * 2 : 16;
+        struct outbox_msg *n = realloc(vb->outbox, cap * sizeof(*n));
+        if (!n) {
+            vb->counters.post_drops++;
+            return;
+        }
+        vb->outbox = n;
+        vb->outbox_cap = cap;
+    }
+    struct outbox_msg *m = &vb->outbox[vb->outbox_count++];
+    memset(m, 0, sizeof(*m));
+    m->vp = vb->target_vp;
+    m->sint = vb->msg_sint;
+    m->size = size;
+    m->delay_ns = vb->cfg.reply_delay_ns + vb->cfg.type_delay_ns[type];
+    memcpy(m->payload, msg, exact); /* the rounding bytes stay zero */
+    outbox_flush(vb);
+}
+
+static void send_header_only(struct hvsim_vmbus *vb, uint32_t type)
+{
+    struct vmbus_msg_request_offers m = { .hdr.type = type };
+    send_msg(vb, &m, sizeof(m));
+}
+
+/* ---- channels ---- */
+
+static struct hvsim_vmbus_chan *find_chan(struct hvsim_vmbus *vb, uint32_t relid)
+{
+    for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_CHANNELS; i++)
+        if (vb->chans[i].info.state != HVSIM_CHAN_FREE && vb->chans[i].info.relid == relid)
+            return &vb->chans[i];
+    return NULL;
+}
+
+static uint32_t free_relid(struct hvsim_vmbus *vb)
+{
+    uint32_t first = is_qemu(vb) ? 1 : vb->cfg.first_relid;
+    if (first == 0)
+        first = 1;
+    for (uint32_t relid = first; relid <= MAX_RELID; relid++)
+        if (!find_chan(vb, relid))
+            return relid;
+    return 0;
+}
+
+static void signal_guest(struct hvsim_vmbus_chan *ch)
+{
+    if (ch->info.target_vp == VMBUS_TARGET_VP_NONE)
+        return;
+    int rc = hvsim_signal_guest_event(ch->vb->sim, ch->info.target_vp, VMBUS_SINT, ch->info.relid);
+    if (rc != HVSIM_OK) {
+        sim_log(ch->vb->sim, "vmbus: relid %u: signal to vp%u failed (hvsim %d)", ch->info.relid,
+                ch->info.target_vp, rc);
+        return;
+    }
+    ch->info.signals_to_guest++;
+    ch->vb->counters.signals_to_guest++;
+}
+
+static struct gpadl *find_gpadl(struct hvsim_vmbus *vb, uint32_t handle, bool created)
+{
+    for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_GPADLS; i++) {
+        struct gpadl *g = &vb->gpadls[i];
+        if (g->used && g->handle == handle && g->created == created)
+            return g;
+    }
+    return NULL;
+}
+
+static void gpadl_free(struct gpadl *g)
+{
+    free(g->ranges);
+    free(g->pfns);
+    memset(g, 0, sizeof(*g));
+}
+
+/* Host side of a close: the rings are forgotten, the event port goes. */
+static void chan_close(struct hvsim_vmbus_chan *ch)
+{
+    if (ch->info.state != HVSIM_CHAN_OPEN)
+        return;
+    hvsim_unregister_event_port(ch->vb->sim, ch->info.connection_id);
+    struct gpadl *g = find_gpadl(ch->vb, ch->info.ring_gpadl, true);
+    if (g)
+        g->in_use = false;
+    free(ch->buf);
+    ch->buf = NULL;
+    ch->buf_size = 0;
+    ch->info.state = HVSIM_CHAN_CLOSED;
+}
+
+static void chan_clear(struct hvsim_vmbus_chan *ch)
+{
+    struct hvsim_vmbus *vb = ch->vb;
+    chan_close(ch);
+    memset(ch, 0, sizeof(*ch));
+    ch->vb = vb;
+}
+
+static void chan_init(struct hvsim_vmbus_chan *ch, uint32_t relid, const struct hvsim_vmbus_device *dev)
+{
+    const struct hvsim_vmbus_model *model = hvsim_vmbus_model(dev->model);
+    struct hvsim_vmbus_channel_info *in = &ch->info;
+    ch->model = model;
+    in->state = HVSIM_CHAN_OFFERED;
+    in->relid = relid;
+    in->model = dev->model;
+    in->name = dev->name ? dev->name : model->name;
+    in->class_id = dev->class_id ? *dev->class_id : model->class_id;
+    if (dev->instance_id) {
+        in->instance_id = *dev->instance_id;
+    } else {
+        in->instance_id = model->instance_id;
+        in->instance_id.data1 = relid;
+    }
+    in->connection_id = ch->vb->cfg.event_conn_base + relid;
+    in->target_vp = VMBUS_TARGET_VP_NONE;
+    in->source_count = dev->source_count;
+    in->source_size = dev->source_size;
+    ch->offer_flags = dev->offer_flags;
+    ch->sub_channel_index = dev->sub_channel_index;
+    ch->mmio_megabytes = dev->mmio_megabytes;
+    ch->dedicated_interrupt = is_qemu(ch->vb) || dev->dedicated_interrupt;
+}
+
+/* Field by field from reference section 6, OFFERCHANNEL. */
+static void send_offer(struct hvsim_vmbus *vb, struct hvsim_vmbus_chan *ch)
+{
+    struct vmbus_msg_offer m;
+    memset(&m, 0, sizeof(m));
+    m.hdr.type = VMBUS_MSG_OFFERCHANNEL;
+    m.type = ch->info.class_id;
+    m.instance = ch->info.instance_id;
+    m.flags = ch->offer_flags;
+    m.mmio_megabytes = ch->mmio_megabytes;
+    m.sub_channel_index = ch->sub_channel_index;
+    m.child_relid = ch->info.relid;
+    m.is_dedicated_interrupt = ch->dedicated_interrupt ? 1 : 0;
+    m.connection_id = ch->info.connection_id;
+    uint32_t size = vb->version < VMBUS_VERSION_WIN7 ? VMBUS_MSG_OFFER_MIN_SIZE_V1 : sizeof(m);
+    send_msg(vb, &m, size);
+    ch->info.offer_sent = true;
+}
+
+static bool chan_live(const struct hvsim_vmbus_chan *ch)
+{
+    return ch->info.state == HVSIM_CHAN_OFFERED || ch->info.state == HVSIM_CHAN_OPEN ||
+           ch->info.state == HVSIM_CHAN_CLOSED;
+}
+
+/* What a new INITIATE_CONTACT or an UNLOAD does: the guest's view of every
+ * channel and GPADL is gone; devices stay, to be offered again. */
+static void reset_connection(struct hvsim_vmbus *vb)
+{
+    for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_CHANNELS; i++) {
+        struct hvsim_vmbus_chan *ch = &vb->chans[i];
+        if (ch->info.state == HVSIM_CHAN_RESCINDED)
+            chan_clear(ch);
+        chan_close(ch);
+        if (ch->info.state == HVSIM_CHAN_CLOSED)
+            ch->info.state = HVSIM_CHAN_OFFERED;
+        ch->info.offer_sent = false;
+    }
+    for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_GPADLS; i++)
+        if (vb->gpadls[i].used)
+            gpadl_free(&vb->gpadls[i]);
+    if (vb->announced_conn_id) {
+        hvsim_unregister_message_port(vb->sim, vb->announced_conn_id);
+        vb->announced_conn_id = 0;
+    }
+    vb->state = HVSIM_VMBUS_DISCONNECTED;
+    vb->version = 0;
+    vb->features = 0;
+    vb->offers_requested = false;
+}
+
+static void protocol_error(struct hvsim_vmbus *vb, const char *what, uint32_t value)
+{
+    vb->counters.protocol_errors++;
+    sim_log(vb->sim, "vmbus: protocol error: %s (%u)", what, value);
+}
+
+/* ---- INITIATE_CONTACT ---- */
+
+static uint16_t on_message(void *ctx, struct hvsim *sim, uint32_t vp, uint32_t connection_id,
+                           uint32_t message_type, const void *payload, uint32_t payload_size);
+
+/* The id VERSION_RESPONSE announces (>= 5.0, Hyper-V); a port listens on it. */
+static uint32_t announce_conn_id(struct hvsim_vmbus *vb, uint32_t arrived_on)
+{
+    uint32_t id = vb->cfg.msg_conn_id ? vb->cfg.msg_conn_id : arrived_on;
+    if (id != VMBUS_CONNID_MESSAGE && id != VMBUS_CONNID_MULTICLIENT &&
+        hvsim_register_message_port(vb->sim, id, on_message, vb) == 0)
+        vb->announced_conn_id = id;
+    return id;
+}
+
+static void on_initiate_contact(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg,
+                                uint32_t size)
+{
+    (void)vp;
+    struct vmbus_msg_initiate_contact m;
+    memset(&m, 0, sizeof(m));
+    memcpy(&m, msg, size < sizeof(m) ? size : sizeof(m));
+    reset_connection(vb);
+
+    bool ok = version_accepted(vb, m.version);
+    uint8_t state = VMBUS_CONNECTION_OK;
+    vb->target_vp = 0;
+    vb->msg_sint = VMBUS_SINT;
+    if (m.target_vp >= hvsim_vp_count(vb->sim)) {
+        protocol_error(vb, "INITIATE_CONTACT target VP", m.target_vp);
+        ok = false;
+        state = VMBUS_CONNECTION_FAILED;
+    } else {
+        vb->target_vp = m.target_vp;
+    }
+    /* Only the multi-client port honours msg_sint (>= 5.0). */
+    if (ok && conn_id == VMBUS_CONNID_MULTICLIENT && m.version >= VMBUS_VERSION_WIN10_V5) {
+        if (m.msg_sint == 0 || m.msg_sint >= 16)
+            protocol_error(vb, "INITIATE_CONTACT msg_sint", m.msg_sint);
+        else
+            vb->msg_sint = m.msg_sint;
+    }
+
+    struct vmbus_msg_version_response r;
+    memset(&r, 0, sizeof(r));
+    r.hdr.type = VMBUS_MSG_VERSION_RESPONSE;
+    r.version_supported = ok ? 1 : 0;
+    r.connection_state = state;
+    uint32_t rsize = VMBUS_MSG_VERSION_RESPONSE_MIN_SIZE;
+    if (ok) {
+        vb->state = HVSIM_VMBUS_CONNECTED;
+        vb->version = m.version;
+        if (m.version >= VMBUS_VERSION_COPPER)
+            vb->features = m.feature_flags & vb->cfg.supported_features;
+    }
+    if (!is_qemu(vb)) {
+        if (m.version >= VMBUS_VERSION_WIN10_V5)
+            r.msg_conn_id = ok ? announce_conn_id(vb, conn_id) : 0;
+        else
+            r.msg_conn_id = ok ? m.version : 0;
+        if (m.version >= VMBUS_VERSION_COPPER) {
+            r.supported_features = vb->features;
+            rsize = VMBUS_MSG_VERSION_RESPONSE_MIN_SIZE_V6;
+        }
+    }
+    sim_log(vb->sim, "vmbus: INITIATE_CONTACT %u.%u on conn %u: %s", VMBUS_VERSION_MAJOR(m.version),
+            VMBUS_VERSION_MINOR(m.version), conn_id, ok ? "accepted" : "refused");
+    send_msg(vb, &r, rsize);
+}
+
+/* ---- offers ---- */
+
+static void on_request_offers(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg,
+                              uint32_t size)
+{
+    (void)vp, (void)conn_id, (void)msg, (void)size;
+    if (vb->faults.ignore_request_offers)
+        return;
+    if (vb->offers_requested)
+        protocol_error(vb, "REQUESTOFFERS again", 0);
+    vb->offers_requested = true;
+    for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_CHANNELS; i++)
+        if (chan_live(&vb->chans[i]))
+            send_offer(vb, &vb->chans[i]);
+    send_header_only(vb, VMBUS_MSG_ALLOFFERS_DELIVERED);
+}
+
+static void on_relid_released(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg,
+                              uint32_t size)
+{
+    (void)vp, (void)conn_id, (void)size;
+    struct vmbus_msg_relid_released m;
+    memcpy(&m, msg, sizeof(m));
+    struct hvsim_vmbus_chan *ch = find_chan(vb, m.child_relid);
+    if (!ch || ch->info.state != HVSIM_CHAN_RESCINDED) {
+        protocol_error(vb, "RELID_RELEASED of a relid not rescinded", m.child_relid);
+        return;
+    }
+    for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_GPADLS; i++) {
+        struct gpadl *g = &vb->gpadls[i];
+        if (g->used && g->relid == m.child_relid) {
+            sim_log(vb->sim, "vmbus: relid %u released with GPADL %#x still up; dropped", g->relid,
+                    g->handle);
+            gpadl_free(g);
+        }
+    }
+    chan_clear(ch);
+}
+
+/* ---- GPADLs ---- */
+
+static void send_gpadl_created(struct hvsim_vmbus *vb, uint32_t relid, uint32_t handle, uint32_t status)
+{
+    struct vmbus_msg_gpadl_created r = {
+        .hdr.type = VMBUS_MSG_GPADL_CREATED, .child_relid = relid, .gpadl = handle, .status = status,
+    };
+    send_msg(vb, &r, sizeof(r));
+}
+
+static void gpadl_fail(struct gpadl *g, const char *why)
+{
+    if (g->status == 0) {
+        g->status = HVSIM_VMBUS_GPADL_FAILED;
+        g->why = why;
+    }
+    free(g->ranges);
+    g->ranges = NULL;
+}
+
+/* Walks the ranges: offsets and PFN counts must add up to range_buflen
+ * exactly. Fills g->pfns and g->page_count. 64-bit sums throughout. */
+static const char *gpadl_parse(struct hvsim_vmbus *vb, struct gpadl *g)
+{
+    const uint8_t *p = g->ranges;
+    uint64_t left = g->range_buflen, total = 0;
+    g->whole_pages = true;
+    for (uint32_t r = 0; r < g->range_count; r++) {
+        struct vmbus_gpa_range range;
+        if (left < sizeof(range))
+            return "range header past range_buflen";
+        memcpy(&range, p, sizeof(range));
+        p += sizeof(range);
+        left -= sizeof(range);
+        if (range.byte_offset >= PAGE || range.byte_count == 0)
+            return "range offset or count";
+        uint64_t n = vmbus_gpa_range_pfn_count(range.byte_offset, range.byte_count);
+        if (n * 8 > left)
+            return "PFNs past range_buflen";
+        if (range.byte_offset != 0 || range.byte_count % PAGE != 0)
+            g->whole_pages = false;
+        p += n * 8;
+        left -= n * 8;
+        total += n;
+    }
+    if (left != 0)
+        return "range_buflen larger than the ranges";
+    g->pfns = malloc(total * sizeof(uint64_t));
+    if (!g->pfns)
+        return "out of memory";
+    g->page_count = (uint32_t)total;
+    p = g->ranges;
+    uint32_t k = 0;
+    for (uint32_t r = 0; r < g->range_count; r++) {
+        struct vmbus_gpa_range range;
+        memcpy(&range, p, sizeof(range));
+        p += sizeof(range);
+        uint32_t n = vmbus_gpa_range_pfn_count(range.byte_offset, range.byte_count);
+        for (uint32_t i = 0; i < n; i++, k++, p += 8) {
+            uint64_t pfn;
+            memcpy(&pfn, p, sizeof(pfn));
+            if (pfn > (UINT64_MAX >> 12) || !hvsim_gpa_to_host(vb->sim, pfn << 12, PAGE))
+                return "PFN outside guest RAM";
+            g->pfns[k] = pfn;
+        }
+    }
+    return NULL;
+}
+
+/* QEMU accepts one range of whole pages from offset 0 and silently ignores
+ * any other shape (reference section 8). */
+static bool qemu_shape_ok(const struct gpadl *g)
+{
+    if (g->range_count != 1)
+        return false;
+    struct vmbus_gpa_range range;
+    memcpy(&range, g->ranges, sizeof(range));
+    return range.byte_offset == 0 && (uint64_t)range.byte_count == (uint64_t)g->page_count * PAGE;
+}
+
+/* All bytes are in: validate, then answer (or not). */
+static void gpadl_finish(struct hvsim_vmbus *vb, struct gpadl *g)
+{
+    struct hvsim_vmbus_chan *ch = find_chan(vb, g->relid);
+    if (ch && ch->info.state == HVSIM_CHAN_RESCINDED) {
+        sim_log(vb->sim, "vmbus: GPADL %#x for rescinded relid %u dropped, no reply", g->handle, g->relid);
+        gpadl_free(g);
+        return;
+    }
+    if (g->status == 0) {
+        const char *why = gpadl_parse(vb, g);
+        if (why)
+            gpadl_fail(g, why);
+        else if (is_qemu(vb) && !qemu_shape_ok(g)) {
+            vb->counters.gpadls_ignored++;
+            sim_log(vb->sim, "vmbus: GPADL %#x not one page-aligned range: ignored (QEMU)", g->handle);
+            gpadl_free(g);
+            return;
+        }
+    }
+    if (g->status != 0) {
+        vb->counters.gpadls_failed++;
+        sim_log(vb->sim, "vmbus: GPADL %#x relid %u refused: %s", g->handle, g->relid, g->why);
+        send_gpadl_created(vb, g->relid, g->handle, g->status);
+        gpadl_free(g);
+        return;
+    }
+    g->created = true;
+    vb->counters.gpadls_created++;
+    sim_log(vb->sim, "vmbus: GPADL %#x relid %u: %u pages", g->handle, g->relid, g->page_count);
+    if (!vb->faults.ignore_gpadl)
+        send_gpadl_created(vb, g->relid, g->handle, 0);
+}
+
+/* More range bytes from a HEADER or BODY message. */
+static void gpadl_append(struct hvsim_vmbus *vb, struct gpadl *g, const uint8_t *data, uint32_t len)
+{
+    if ((uint64_t)g->received + len > g->range_buflen) {
+        gpadl_fail(g, "more bytes than range_buflen");
+        g->received = g->range_buflen;
+    } else {
+        if (g->ranges)
+            memcpy(g->ranges + g->received, data, len);
+        g->received += len;
+    }
+    if (g->received == g->range_buflen)
+        gpadl_finish(vb, g);
+}
+
+static struct gpadl *gpadl_alloc(struct hvsim_vmbus *vb)
+{
+    for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_GPADLS; i++)
+        if (!vb->gpadls[i].used) {
+            struct gpadl *g = &vb->gpadls[i];
+            memset(g, 0, sizeof(*g));
+            g->used = true;
+            g->seq = vb->gpadl_seq++;
+            return g;
+        }
+    return NULL;
+}
+
+static void on_gpadl_header(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg,
+                            uint32_t size)
+{
+    (void)vp, (void)conn_id;
+    struct vmbus_msg_gpadl_header h;
+    memcpy(&h, msg, sizeof(h));
+    struct hvsim_vmbus_chan *ch = find_chan(vb, h.child_relid);
+    if (ch && ch->info.state == HVSIM_CHAN_RESCINDED) {
+        sim_log(vb->sim, "vmbus: GPADL_HEADER for rescinded relid %u: no reply", h.child_relid);
+        return;
+    }
+    bool duplicate = find_gpadl(vb, h.gpadl, true) || find_gpadl(vb, h.gpadl, false);
+    struct gpadl *g = gpadl_alloc(vb);
+    if (!g) {
+        protocol_error(vb, "too many GPADLs", h.gpadl);
+        send_gpadl_created(vb, h.child_relid, h.gpadl, HVSIM_VMBUS_GPADL_FAILED);
+        return;
+    }
+    g->handle = h.gpadl;
+    g->relid = h.child_relid;
+    g->range_buflen = h.range_buflen;
+    g->range_count = h.range_count;
+    if (!ch || !chan_live(ch))
+        gpadl_fail(g, "no such relid");
+    else if (h.gpadl == 0)
+        gpadl_fail(g, "handle 0");
+    else if (duplicate)
+        gpadl_fail(g, "handle in use");
+    else if (h.range_count == 0 || h.range_buflen % 8 != 0 ||
+             (uint32_t)h.range_buflen < (uint32_t)h.range_count * 16u)
+        gpadl_fail(g, "range_count and range_buflen disagree");
+    else if (!(g->ranges = malloc(h.range_buflen)))
+        gpadl_fail(g, "out of memory");
+    gpadl_append(vb, g, (const uint8_t *)msg + sizeof(h), size - (uint32_t)sizeof(h));
+}
+
+static void on_gpadl_body(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg,
+                          uint32_t size)
+{
+    (void)vp, (void)conn_id;
+    struct vmbus_msg_gpadl_body b;
+    memcpy(&b, msg, sizeof(b));
+    struct gpadl *g = find_gpadl(vb, b.gpadl, false);
+    if (!g) {
+        protocol_error(vb, "GPADL_BODY for no GPADL in progress", b.gpadl);
+        return;
+    }
+    uint32_t len = size - (uint32_t)sizeof(b);
+    if (len % 8 != 0)
+        gpadl_fail(g, "GPADL_BODY not whole PFNs");
+    gpadl_append(vb, g, (const uint8_t *)msg + sizeof(b), len);
+}
+
+static void on_gpadl_teardown(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg,
+                              uint32_t size)
+{
+    (void)vp, (void)conn_id, (void)size;
+    struct vmbus_msg_gpadl_teardown t;
+    memcpy(&t, msg, sizeof(t));
+    struct gpadl *g = find_gpadl(vb, t.gpadl, true);
+    if (!g || g->relid != t.child_relid) {
+        protocol_error(vb, "GPADL_TEARDOWN of an unknown GPADL", t.gpadl);
+        return;
+    }
+    if (g->in_use) {
+        protocol_error(vb, "GPADL_TEARDOWN of an open channel's ring; closing it", t.gpadl);
+        struct hvsim_vmbus_chan *ch = find_chan(vb, g->relid);
+        if (ch)
+            chan_close(ch);
+    }
+    gpadl_free(g);
+    vb->counters.gpadls_torndown++;
+    struct vmbus_msg_gpadl_torndown r = { .hdr.type = VMBUS_MSG_GPADL_TORNDOWN, .gpadl = t.gpadl };
+    send_msg(vb, &r, sizeof(r));
+}
+
+/* ---- open / close ---- */
+
+static uint16_t on_channel_signal(void *ctx, struct hvsim *sim, uint32_t vp, uint32_t connection_id,
+                                  uint16_t flag);
+
+static void send_open_result(struct hvsim_vmbus *vb, uint32_t relid, uint32_t open_id, uint32_t status)
+{
+    struct vmbus_msg_open_result r = {
+        .hdr.type = VMBUS_MSG_OPENCHANNEL_RESULT, .child_relid = relid, .open_id = open_id, .status = status,
+    };
+    send_msg(vb, &r, sizeof(r));
+}
+
+/* One ring half: control page pfns[0], data pages pfns[1..count), which
+ * must follow each other in guest-physical memory. */
+static const char *map_ring_half(struct hvsim_vmbus *vb, const uint64_t *pfns, uint32_t count,
+                                 struct vmbus_ring *r)
+{
+    if (count < 2)
+        return "ring half smaller than 2 pages";
+    for (uint32_t i = 2; i < count; i++)
+        if (pfns[i] != pfns[1] + (i - 1))
+            return "ring data pages not contiguous (an hvsim limit)";
+    uint64_t data_size = (uint64_t)(count - 1) * PAGE;
+    if (data_size > VMBUS_RING_MAX_DATA_SIZE)
+        return "ring too large";
+    void *control = hvsim_gpa_to_host(vb->sim, pfns[0] << 12, PAGE);
+    void *data = hvsim_gpa_to_host(vb->sim, pfns[1] << 12, data_size);
+    if (!control || !data)
+        return "ring outside guest RAM";
+    enum vmbus_ring_result res = vmbus_ring_attach(r, control, data, (uint32_t)data_size);
+    return res == VMBUS_RING_OK ? NULL : vmbus_ring_result_name(res);
+}
+
+/* Everything OPENCHANNEL names, checked; NULL when the channel can open. */
+static const char *open_check(struct hvsim_vmbus *vb, struct hvsim_vmbus_chan *ch,
+                              const struct vmbus_msg_open_channel *m, struct gpadl **out)
+{
+    if (ch->info.state == HVSIM_CHAN_OPEN)
+        return "already open";
+    struct gpadl *g = find_gpadl(vb, m->ring_gpadl, true);
+    if (!g || g->relid != m->child_relid)
+        return "ring GPADL not created for this relid";
+    if (g->in_use)
+        return "ring GPADL already in use";
+    if (!g->whole_pages)
+        return "ring GPADL not whole pages";
+    uint32_t off = m->downstream_page_offset;
+    if (off < 2 || off >= g->page_count || g->page_count - off < 2)
+        return "downstream offset outside the GPADL";
+    if (m->target_vp != VMBUS_TARGET_VP_NONE && m->target_vp >= hvsim_vp_count(vb->sim))
+        return "target VP";
+    const char *why = map_ring_half(vb, g->pfns, off, &ch->out_ring);
+    if (!why)
+        why = map_ring_half(vb, g->pfns + off, g->page_count - off, &ch->in_ring);
+    *out = g;
+    return why;
+}
+
+static void on_open_channel(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg,
+                            uint32_t size)
+{
+    (void)vp, (void)conn_id;
+    struct vmbus_msg_open_channel m;
+    memset(&m, 0, sizeof(m));
+    memcpy(&m, msg, size < sizeof(m) ? size : sizeof(m));
+    struct hvsim_vmbus_chan *ch = find_chan(vb, m.child_relid);
+    if (!ch || !ch->info.offer_sent) {
+        protocol_error(vb, "OPENCHANNEL of an unknown relid", m.child_relid);
+        return;
+    }
+    if (ch->info.state == HVSIM_CHAN_RESCINDED) {
+        sim_log(vb->sim, "vmbus: OPENCHANNEL of rescinded relid %u: no reply", m.child_relid);
+        return;
+    }
+    if (vb->faults.ignore_open)
+        return;
+    if (vb->faults.refuse_open) {
+        send_open_result(vb, m.child_relid, m.open_id, HVSIM_VMBUS_OPEN_FAILED);
+        return;
+    }
+    struct gpadl *g = NULL;
+    const char *why = open_check(vb, ch, &m, &g);
+    uint32_t buf_size = ch->out_ring.size < MAX_PACKET_BYTES ? ch->out_ring.size : MAX_PACKET_BYTES;
+    if (!why && !(ch->buf = malloc(buf_size)))
+        why = "out of memory";
+    if (!why && hvsim_register_event_port(vb->sim, ch->info.connection_id, 1, on_channel_signal, ch) != 0)
+        why = "connection id taken";
+    if (why) {
+        free(ch->buf);
+        ch->buf = NULL;
+        protocol_error(vb, why, m.child_relid);
+        send_open_result(vb, m.child_relid, m.open_id, HVSIM_VMBUS_OPEN_FAILED);
+        return;
+    }
+    ch->buf_size = buf_size;
+    g->in_use = true;
+    ch->info.state = HVSIM_CHAN_OPEN;
+    ch->info.ring_gpadl = g->handle;
+    ch->info.target_vp = vb->version < VMBUS_VERSION_WIN8 ? vb->target_vp : m.target_vp;
+    ch->info.out_ring_size = ch->out_ring.size;
+    ch->info.in_ring_size = ch->in_ring.size;
+    ch->info.opens++;
+    sim_log(vb->sim, "vmbus: relid %u open: rings %u + %u bytes, vp %u", ch->info.relid,
+            ch->out_ring.size, ch->in_ring.size, ch->info.target_vp);
+    send_open_result(vb, m.child_relid, m.open_id, 0);
+}
+
+static void on_close_channel(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg,
+                             uint32_t size)
+{
+    (void)vp, (void)conn_id, (void)size;
+    struct vmbus_msg_close_channel m;
+    memcpy(&m, msg, sizeof(m));
+    struct hvsim_vmbus_chan *ch = find_chan(vb, m.child_relid);
+    if (ch && ch->info.state == HVSIM_CHAN_RESCINDED)
+        return; /* already closed host-side by the rescind */
+    if (!ch || ch->info.state != HVSIM_CHAN_OPEN) {
+        protocol_error(vb, "CLOSECHANNEL of a channel not open", m.child_relid);
+        return;
+    }
+    chan_close(ch);
+}
+
+static void on_unload(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg,
+                      uint32_t size)
+{
+    (void)vp, (void)conn_id, (void)msg, (void)size;
+    reset_connection(vb);
+    if (!vb->faults.ignore_unload)
+        send_header_only(vb, VMBUS_MSG_UNLOAD_RESPONSE);
+}
+
+/* ---- message dispatch ---- */
+
+struct msg_handler {
+    uint32_t type;
+    uint32_t min_size;
+    bool needs_connection;
+    void (*fn)(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg, uint32_t size);
+};
+
+static const struct msg_handler handlers[] = {
+    { VMBUS_MSG_INITIATE_CONTACT, VMBUS_MSG_INITIATE_CONTACT_SIZE, false, on_initiate_contact },
+    { VMBUS_MSG_REQUESTOFFERS, sizeof(struct vmbus_msg_request_offers), true, on_request_offers },
+    { VMBUS_MSG_OPENCHANNEL, VMBUS_MSG_OPEN_CHANNEL_SIZE, true, on_open_channel },
+    { VMBUS_MSG_CLOSECHANNEL, sizeof(struct vmbus_msg_close_channel), true, on_close_channel },
+    { VMBUS_MSG_GPADL_HEADER, sizeof(struct vmbus_msg_gpadl_header), true, on_gpadl_header },
+    { VMBUS_MSG_GPADL_BODY, sizeof(struct vmbus_msg_gpadl_body), true, on_gpadl_body },
+    { VMBUS_MSG_GPADL_TEARDOWN, sizeof(struct vmbus_msg_gpadl_teardown), true, on_gpadl_teardown },
+    { VMBUS_MSG_RELID_RELEASED, sizeof(struct vmbus_msg_relid_released), true, on_relid_released },
+    { VMBUS_MSG_UNLOAD, sizeof(struct vmbus_msg_header), false, on_unload },
+};
+
+static const struct msg_handler *find_handler(uint32_t type)
+{
+    for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+        if (handlers[i].type == type)
+            return &handlers[i];
+    return NULL;
+}
+
+/* Whatever the guest posts, the hypercall succeeds (the host would take it
+ * off the queue before looking); what is wrong is logged and counted. */
+static uint16_t on_message(void *ctx, struct hvsim *sim, uint32_t vp, uint32_t connection_id,
+                           uint32_t message_type, const void *payload, uint32_t payload_size)
+{
+    (void)sim;
+    struct hvsim_vmbus *vb = ctx;
+    if (message_type != VMBUS_POST_MESSAGE_TYPE) {
+        vb->counters.bad_post_type++;
+        sim_log(vb->sim, "vmbus: HvPostMessage type %#x ignored", message_type);
+        return HV_STATUS_SUCCESS;
+    }
+    if (payload_size < sizeof(struct vmbus_msg_header)) {
+        vb->counters.short_msgs++;
+        sim_log(vb->sim, "vmbus: %u-byte message ignored", payload_size);
+        return HV_STATUS_SUCCESS;
+    }
+    uint32_t type;
+    memcpy(&type, payload, sizeof(type));
+    const struct msg_handler *h = find_handler(type);
+    if (!h) {
+        vb->counters.unknown_msgs++;
+        sim_log(vb->sim, "vmbus: message type %u ignored", type);
+        return HV_STATUS_SUCCESS;
+    }
+    if (payload_size < h->min_size) {
+        vb->counters.short_msgs++;
+        sim_log(vb->sim, "vmbus: message type %u: %u bytes, needs %u", type, payload_size, h->min_size);
+        return HV_STATUS_SUCCESS;
+    }
+    vb->counters.msgs_in[type]++;
+    if (h->needs_connection && vb->state != HVSIM_VMBUS_CONNECTED) {
+        protocol_error(vb, "message before a version was accepted", type);
+        return HV_STATUS_SUCCESS;
+    }
+    h->fn(vb, vp, connection_id, payload, payload_size);
+    return HV_STATUS_SUCCESS;
+}
+
+/* ---- channel I/O ---- */
+
+/* Reads what the guest wrote; a packet the device cannot answer yet (ring
+ * full) stays in the ring until the guest makes room and signals again. */
+static void chan_drain(struct hvsim_vmbus_chan *ch)
+{
+    while (ch->info.state == HVSIM_CHAN_OPEN) {
+        struct vmbus_packet pkt;
+        enum vmbus_ring_result res = vmbus_ring_peek(&ch->out_ring, ch->buf, ch->buf_size, &pkt);
+        if (res == VMBUS_RING_EMPTY)
+            break;
+        if (res != VMBUS_RING_OK) {
+            ch->info.ring_errors++;
+            protocol_error(ch->vb, vmbus_ring_result_name(res), ch->info.relid);
+            break;
+        }
+        if (ch->model->on_packet(ch, &pkt) == HVSIM_VMBUS_RETRY)
+            break;
+        ch->info.packets_in++;
+        ch->info.bytes_in += pkt.payload_len;
+        vmbus_ring_consume(&ch->out_ring);
+    }
+    if (ch->info.state != HVSIM_CHAN_OPEN)
+        return;
+    bool signal = false;
+    if (vmbus_ring_commit(&ch->out_ring, &signal) != VMBUS_RING_OK)
+        ch->info.ring_errors++;
+    if (signal)
+        signal_guest(ch);
+}
+
+static uint16_t on_channel_signal(void *ctx, struct hvsim *sim, uint32_t vp, uint32_t connection_id,
+                                  uint16_t flag)
+{
+    (void)sim, (void)vp, (void)connection_id, (void)flag;
+    struct hvsim_vmbus_chan *ch = ctx;
+    ch->info.signals_from_guest++;
+    ch->vb->counters.signals_from_guest++;
+    chan_drain(ch);
+    if (ch->info.state == HVSIM_CHAN_OPEN && ch->model->on_room)
+        ch->model->on_room(ch);
+    return HV_STATUS_SUCCESS;
+}
+
+int hvsim_vmbus_chan_send(struct hvsim_vmbus_chan *ch, const struct vmbus_packet_out *p)
+{
+    if (ch->info.state != HVSIM_CHAN_OPEN)
+        return -1;
+    bool signal = false;
+    enum vmbus_ring_result res = vmbus_ring_write(&ch->in_ring, p, &signal);
+    if (res == VMBUS_RING_FULL)
+        return 1;
+    if (res != VMBUS_RING_OK) {
+        ch->info.ring_errors++;
+        sim_log(ch->vb->sim, "vmbus: relid %u: write: %s", ch->info.relid, vmbus_ring_result_name(res));
+        return -1;
+    }
+    ch->info.packets_out++;
+    if (signal)
+        signal_guest(ch);
+    return 0;
+}
+
+struct hvsim *hvsim_vmbus_chan_sim(struct hvsim_vmbus_chan *ch) { return ch->vb->sim; }
+struct hvsim_vmbus_channel_info *hvsim_vmbus_chan_info(struct hvsim_vmbus_chan *ch) { return &ch->info; }
+struct hvsim_vmbus_counters *hvsim_vmbus_chan_counters(struct hvsim_vmbus_chan *ch) { return &ch->vb->counters; }
+
+void hvsim_vmbus_chan_log(struct hvsim_vmbus_chan *ch, const char *what)
+{
+    sim_log(ch->vb->sim, "vmbus: relid %u (%s): %s", ch->info.relid, ch->info.name, what);
+}
+
+/* ---- create, destroy, control ---- */
+
+uint32_t hvsim_vmbus_offer(struct hvsim_vmbus *vb, const struct hvsim_vmbus_device *dev)
+{
+    if (!dev || (unsigned)dev->model >= HVSIM_VMBUS_MODEL_COUNT)
+        return 0;
+    uint32_t relid = free_relid(vb);
+    if (relid == 0)
+        return 0;
+    for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_CHANNELS; i++) {
+        struct hvsim_vmbus_chan *ch = &vb->chans[i];
+        if (ch->info.state != HVSIM_CHAN_FREE)
+            continue;
+        chan_clear(ch);
+        chan_init(ch, relid, dev);
+        if (vb->state == HVSIM_VMBUS_CONNECTED && vb->offers_requested)
+            send_offer(vb, ch);
+        return relid;
+    }
+    return 0;
+}
+
+int hvsim_vmbus_rescind(struct hvsim_vmbus *vb, uint32_t relid)
+{
+    struct hvsim_vmbus_chan *ch = find_chan(vb, relid);
+    if (!ch || !chan_live(ch))
+        return -1;
+    chan_close(ch);
+    if (!ch->info.offer_sent) { /* the guest never heard of it */
+        chan_clear(ch);
+        return 0;
+    }
+    ch->info.state = HVSIM_CHAN_RESCINDED;
+    struct vmbus_msg_rescind m = { .hdr.type = VMBUS_MSG_RESCIND_CHANNELOFFER, .child_relid = relid };
+    send_msg(vb, &m, sizeof(m));
+    return 0;
+}
+
+void hvsim_vmbus_set_faults(struct hvsim_vmbus *vb, const struct hvsim_vmbus_faults *faults)
+{
+    vb->faults = *faults;
+}
+
+struct hvsim_vmbus *hvsim_vmbus_create(struct hvsim *sim, const struct hvsim_vmbus_config *cfg)
+{
+    if (!sim || !cfg || cfg->device_count > HVSIM_VMBUS_MAX_CHANNELS || (cfg->device_count && !cfg->devices) ||
+        cfg->version_count > HVSIM_VMBUS_MAX_VERSIONS || cfg->first_relid > MAX_RELID ||
+        cfg->event_conn_base > HV_CONNECTION_ID_MASK - MAX_RELID)
+        return NULL;
+    struct hvsim_vmbus *vb = calloc(1, sizeof(*vb));
+    if (!vb)
+        return NULL;
+    vb->sim = sim;
+    vb->cfg = *cfg;
+    if (vb->cfg.flavor == HVSIM_VMBUS_QEMU)
+        vb->cfg.event_conn_base = QEMU_EVENT_CONN_BASE;
+    vb->faults = cfg->faults;
+    vb->msg_sint = VMBUS_SINT;
+    for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_CHANNELS; i++)
+        vb->chans[i].vb = vb;
+    bool ok = hvsim_register_message_port(sim, VMBUS_CONNID_MESSAGE, on_message, vb) == 0;
+    if (ok && !is_qemu(vb))
+        ok = hvsim_register_message_port(sim, VMBUS_CONNID_MULTICLIENT, on_message, vb) == 0;
+    for (uint32_t i = 0; ok && i < cfg->device_count; i++)
+        ok = hvsim_vmbus_offer(vb, &cfg->devices[i]) != 0;
+    vb->cfg.devices = NULL; /* copied into the channels; the caller's array may go */
+    if (!ok) {
+        hvsim_vmbus_destroy(vb);
+        return NULL;
+    }
+    return vb;
+}
+
+void hvsim_vmbus_destroy(struct hvsim_vmbus *vb)
+{
+    if (!vb)
+        return;
+    reset_connection(vb);
+    for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_CHANNELS; i++)
+        chan_clear(&vb->chans[i]);
+    hvsim_unregister_message_port(vb->sim, VMBUS_CONNID_MESSAGE);
+    if (!is_qemu(vb))
+        hvsim_unregister_message_port(vb->sim, VMBUS_CONNID_MULTICLIENT);
+    free(vb->outbox);
+    free(vb);
+}
+
+/* ---- looking inside ---- */
+
+bool hvsim_vmbus_channel(const struct hvsim_vmbus *vb, uint32_t relid, struct hvsim_vmbus_channel_info *out)
+{
+    const struct hvsim_vmbus_chan *ch = find_chan((struct hvsim_vmbus *)vb, relid);
+    if (!ch)
+        return false;
+    *out = ch->info;
+    return true;
+}
+
+/* The index-th live GPADL in creation order. */
+static const struct gpadl *gpadl_by_order(const struct hvsim_vmbus *vb, uint32_t index)
+{
+    uint64_t last = 0;
+    const struct gpadl *found = NULL;
+    for (uint32_t n = 0; n <= index; n++) {
+        found = NULL;
+        for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_GPADLS; i++) {
+            const struct gpadl *g = &vb->gpadls[i];
+            if (g->used && (n == 0 || g->seq > last) && (!found || g->seq < found->seq))
+                found = g;
+        }
+        if (!found)
+            return NULL;
+        last = found->seq;
+    }
+    return found;
+}
+
+bool hvsim_vmbus_gpadl_at(const struct hvsim_vmbus *vb, uint32_t index, struct hvsim_vmbus_gpadl_info *out)
+{
+    const struct gpadl *g = gpadl_by_order(vb, index);
+    if (!g)
+        return false;
+    *out = (struct hvsim_vmbus_gpadl_info){
+        .handle = g->handle, .relid = g->relid, .range_count = g->range_count,
+        .page_count = g->page_count, .created = g->created, .in_use = g->in_use,
+    };
+    return true;
+}
+
+uint32_t hvsim_vmbus_gpadl_count(const struct hvsim_vmbus *vb)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_GPADLS; i++)
+        n += vb->gpadls[i].used;
+    return n;
+}
+
+void hvsim_vmbus_get_counters(const struct hvsim_vmbus *vb, struct hvsim_vmbus_counters *out)
+{
+    *out = vb->counters;
+}
+
+enum hvsim_vmbus_conn_state hvsim_vmbus_conn_state(const struct hvsim_vmbus *vb) { return vb->state; }
+uint32_t hvsim_vmbus_version(const struct hvsim_vmbus *vb) { return vb->version; }

@@ -1,0 +1,215 @@
+/* hvsim's VMBus host: the host side of the VMBus control protocol and of
+ * channel ring buffers, on top of hvsim's ports, message queues and event
+ * flags. Written from /work/shared/reference/hyperv-vmbus-protocol.md
+ * sections 5-9.
+ *
+ * The guest is the code under test: every message and every ring byte it
+ * writes is validated before use, and garbage is logged and counted, never
+ * trusted. Two flavours model the hosts hvrt meets: Hyper-V (exact message
+ * sizes, the multi-client port 4, versions up to 6.0) and QEMU (port 1 only,
+ * versions up to 4.0, sizes rounded up to 8, strict GPADL shapes).
+ *
+ * Device models (echo, sink, source, inert) answer packets on the channels
+ * they are offered on. See docs/hvsim.md, "The VMBus host". Not thread-safe,
+ * like the rest of hvsim. */
+#ifndef HVSIM_VMBUS_HOST_H
+#define HVSIM_VMBUS_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tests/hvsim/hvsim.h"
+#include "vmbus/ring.h"
+#include "vmbus/vmbus_msgs.h"
+
+#define HVSIM_VMBUS_MAX_CHANNELS 64u
+#define HVSIM_VMBUS_MAX_VERSIONS 16u
+#define HVSIM_VMBUS_MAX_GPADLS   64u
+
+/* hvrt's own test devices: made-up class GUIDs ("hvrt" in data1), not
+ * device classes any real host offers. */
+#define HVSIM_VMBUS_CLASS_ECHO   VMBUS_GUID(0x68767274u, 0x0001, 0x4563, 0x8000, 0x6563686f0000ull)
+#define HVSIM_VMBUS_CLASS_SINK   VMBUS_GUID(0x68767274u, 0x0002, 0x4563, 0x8000, 0x73696e6b0000ull)
+#define HVSIM_VMBUS_CLASS_SOURCE VMBUS_GUID(0x68767274u, 0x0003, 0x4563, 0x8000, 0x737263000000ull)
+
+/* Failure status in GPADL_CREATED (an NTSTATUS: STATUS_INVALID_PARAMETER)
+ * and in OPENCHANNEL_RESULT (1, as QEMU uses). */
+#define HVSIM_VMBUS_GPADL_FAILED 0xC000000Du
+#define HVSIM_VMBUS_OPEN_FAILED  1u
+
+enum hvsim_vmbus_flavor {
+    HVSIM_VMBUS_HYPERV, /* ports 1 and 4; exact sizes; msg conn id at VERSION_RESPONSE off 12 (>= 5.0) */
+    HVSIM_VMBUS_QEMU,   /* port 1 only; max 4.0; host->guest sizes rounded up to 8; relids from 1;
+                           event conn id 16 + relid; dedicated interrupts; single-range GPADLs only */
+};
+
+enum hvsim_vmbus_model_id {
+    HVSIM_VMBUS_ECHO,   /* INBAND back as INBAND, or as COMP when a completion is requested;
+                           GPA-direct: a COMP holding the bytes the ranges describe */
+    HVSIM_VMBUS_SINK,   /* counts packets and bytes, answers nothing */
+    HVSIM_VMBUS_SOURCE, /* on any guest packet ({u32 count, u32 size} overrides the config):
+                           writes count INBAND packets of size bytes as fast as the ring allows */
+    HVSIM_VMBUS_INERT,  /* offered and openable; packets are counted and dropped (give it a class) */
+    HVSIM_VMBUS_MODEL_COUNT
+};
+
+/* One offered device. GUID pointers are read at create/offer time. */
+struct hvsim_vmbus_device {
+    enum hvsim_vmbus_model_id model;
+    const struct vmbus_guid *class_id;    /* NULL: the model's class */
+    const struct vmbus_guid *instance_id; /* NULL: the model's instance with data1 = relid */
+    const char *name;                     /* NULL: the model's name */
+    uint16_t offer_flags;                 /* VMBUS_OFFER_FLAG_* */
+    uint16_t sub_channel_index;
+    uint16_t mmio_megabytes;
+    bool dedicated_interrupt;             /* Hyper-V flavour; QEMU always offers 1 */
+    uint32_t source_count;                /* source: packets per guest request */
+    uint32_t source_size;                 /* source: payload bytes, >= 8 (sequence number first) */
+};
+
+/* Fault switches; any of them can be changed later with hvsim_vmbus_set_faults. */
+struct hvsim_vmbus_faults {
+    bool ignore_gpadl;          /* GPADLs are created but GPADL_CREATED never sent */
+    bool ignore_open;           /* OPENCHANNEL never answered (and the channel stays closed) */
+    bool refuse_open;           /* OPENCHANNEL answered with status 1 */
+    bool ignore_request_offers; /* no offers, no ALLOFFERS_DELIVERED */
+    bool ignore_unload;         /* no UNLOAD_RESPONSE */
+};
+
+struct hvsim_vmbus_config {
+    enum hvsim_vmbus_flavor flavor;
+    /* Accepted versions: those in versions[] (all known ones when
+     * version_count is 0) that are <= max_version. */
+    uint32_t max_version;
+    uint32_t versions[HVSIM_VMBUS_MAX_VERSIONS];
+    uint32_t version_count;
+    /* Hyper-V: the id VERSION_RESPONSE announces for >= 5.0 (a port is
+     * registered on it too); 0 = the id INITIATE_CONTACT came in on. */
+    uint32_t msg_conn_id;
+    uint32_t supported_features;  /* 6.0: VMBUS_FEATURE_* offered (intersected with the guest's) */
+    uint32_t first_relid;         /* Hyper-V: lowest relid handed out (1..2047) */
+    uint32_t event_conn_base;     /* Hyper-V: offer connection id = base + relid (QEMU: 16) */
+    /* Delivery delay of every host->guest message, plus per message type. */
+    uint64_t reply_delay_ns;
+    uint64_t type_delay_ns[VMBUS_MSG_COUNT];
+    const struct hvsim_vmbus_device *devices;
+    uint32_t device_count;
+    struct hvsim_vmbus_faults faults;
+};
+
+/* Hyper-V: max 5.3, all versions, conn id 0 (echo the port), relids from 1,
+ * event ids 0x10000 + relid, no devices. QEMU: max 4.0, versions 2.4-4.0. */
+void hvsim_vmbus_config_default(struct hvsim_vmbus_config *cfg, enum hvsim_vmbus_flavor flavor);
+
+struct hvsim_vmbus;
+struct hvsim_vmbus *hvsim_vmbus_create(struct hvsim *sim, const struct hvsim_vmbus_config *cfg);
+/* Unregisters its ports. Destroy it together with sim: host callbacks it
+ * scheduled (delayed retries) would otherwise still fire. */
+void hvsim_vmbus_destroy(struct hvsim_vmbus *vb);
+
+/* ---- run-time control ---- */
+void hvsim_vmbus_set_faults(struct hvsim_vmbus *vb, const struct hvsim_vmbus_faults *faults);
+/* Offer a new device now (sent at once if the guest has asked for offers).
+ * Returns its relid, or 0 when no relid or channel slot is free. */
+uint32_t hvsim_vmbus_offer(struct hvsim_vmbus *vb, const struct hvsim_vmbus_device *dev);
+/* Rescind relid now: the channel is closed host-side, RESCIND_CHANNELOFFER
+ * is sent; the relid is free again after the guest's RELID_RELEASED.
+ * 0, or -1 if relid is not offered. */
+int hvsim_vmbus_rescind(struct hvsim_vmbus *vb, uint32_t relid);
+
+/* ---- looking inside ---- */
+enum hvsim_vmbus_chan_state {
+    HVSIM_CHAN_FREE,      /* no such relid */
+    HVSIM_CHAN_OFFERED,   /* offered (or waiting for REQUESTOFFERS) */
+    HVSIM_CHAN_OPEN,
+    HVSIM_CHAN_CLOSED,    /* was open, the guest closed it */
+    HVSIM_CHAN_RESCINDED, /* rescinded, waiting for RELID_RELEASED */
+};
+
+struct hvsim_vmbus_channel_info {
+    enum hvsim_vmbus_chan_state state;
+    bool offer_sent;
+    uint32_t relid;
+    uint32_t connection_id;   /* guest->host signal target */
+    enum hvsim_vmbus_model_id model;
+    const char *name;
+    struct vmbus_guid class_id, instance_id;
+    uint32_t ring_gpadl;      /* when open */
+    uint32_t target_vp;
+    uint32_t out_ring_size;   /* data bytes, guest->host */
+    uint32_t in_ring_size;    /* data bytes, host->guest */
+    uint32_t opens;
+    uint64_t packets_in, bytes_in;   /* read from the guest->host ring */
+    uint64_t packets_out;            /* written to the host->guest ring */
+    uint64_t signals_to_guest, signals_from_guest;
+    uint64_t ring_errors;            /* bad packets or indices in the guest->host ring */
+    /* source: packets per request (from the device), payload bytes of the
+     * current burst, packets still to write, next transaction id */
+    uint32_t source_count, source_size, source_left;
+    uint64_t source_next_id;
+};
+/* false when relid is not a channel (state FREE). */
+bool hvsim_vmbus_channel(const struct hvsim_vmbus *vb, uint32_t relid,
+                         struct hvsim_vmbus_channel_info *out);
+
+struct hvsim_vmbus_gpadl_info {
+    uint32_t handle;
+    uint32_t relid;
+    uint32_t range_count;
+    uint32_t page_count;
+    bool created;             /* all messages in and validated */
+    bool in_use;              /* ring of an open channel */
+};
+/* Live GPADLs in creation order; false past the end. */
+bool hvsim_vmbus_gpadl_at(const struct hvsim_vmbus *vb, uint32_t index,
+                          struct hvsim_vmbus_gpadl_info *out);
+uint32_t hvsim_vmbus_gpadl_count(const struct hvsim_vmbus *vb);
+
+enum hvsim_vmbus_conn_state {
+    HVSIM_VMBUS_DISCONNECTED,
+    HVSIM_VMBUS_CONNECTED,    /* a version was accepted */
+};
+
+struct hvsim_vmbus_counters {
+    uint64_t msgs_in[VMBUS_MSG_COUNT];  /* guest->host, by type, well-formed enough to dispatch */
+    uint64_t msgs_out[VMBUS_MSG_COUNT]; /* host->guest, by type, handed to hvsim */
+    uint64_t unknown_msgs;    /* type unknown or not one a guest sends */
+    uint64_t short_msgs;      /* payload below the type's size */
+    uint64_t bad_post_type;   /* HvPostMessage type other than 1 */
+    uint64_t protocol_errors; /* well-formed but wrong: bad relid, state, handle, ... */
+    uint64_t post_retries;    /* host->guest message found the SINT queue full, retried */
+    uint64_t post_drops;      /* host->guest message hvsim refused (SynIC off) */
+    uint64_t signals_to_guest, signals_from_guest;
+    uint64_t packets_echoed, packets_sunk, bytes_sunk, packets_sourced;
+    uint64_t gpadls_created, gpadls_failed, gpadls_ignored, gpadls_torndown;
+};
+void hvsim_vmbus_get_counters(const struct hvsim_vmbus *vb, struct hvsim_vmbus_counters *out);
+enum hvsim_vmbus_conn_state hvsim_vmbus_conn_state(const struct hvsim_vmbus *vb);
+uint32_t hvsim_vmbus_version(const struct hvsim_vmbus *vb);   /* negotiated, 0 if none */
+
+/* ---- for device models (vmbus_devices.c) ---- */
+struct hvsim_vmbus_chan;
+
+enum hvsim_vmbus_verdict {
+    HVSIM_VMBUS_DONE,  /* packet handled: consume it */
+    HVSIM_VMBUS_RETRY, /* host->guest ring full: keep it, retry when the guest makes room */
+};
+
+struct hvsim_vmbus_model {
+    enum hvsim_vmbus_model_id id;
+    const char *name;
+    struct vmbus_guid class_id, instance_id;
+    enum hvsim_vmbus_verdict (*on_packet)(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt);
+    void (*on_room)(struct hvsim_vmbus_chan *ch); /* may be NULL: after each guest signal */
+};
+const struct hvsim_vmbus_model *hvsim_vmbus_model(enum hvsim_vmbus_model_id id);
+
+/* Write one packet to the host->guest ring and signal the guest if the ring
+ * says so. 0, 1 when the ring is full (pending_send_size set), -1 on error. */
+int hvsim_vmbus_chan_send(struct hvsim_vmbus_chan *ch, const struct vmbus_packet_out *p);
+struct hvsim *hvsim_vmbus_chan_sim(struct hvsim_vmbus_chan *ch);
+struct hvsim_vmbus_channel_info *hvsim_vmbus_chan_info(struct hvsim_vmbus_chan *ch);
+struct hvsim_vmbus_counters *hvsim_vmbus_chan_counters(struct hvsim_vmbus_chan *ch);
+void hvsim_vmbus_chan_log(struct hvsim_vmbus_chan *ch, const char *what);
+
+#endif
