@@ -108,6 +108,7 @@ test_hyperv_SRCS     := $(HOSTED_SRCS)
 test_hvtest_SRCS     := $(HOSTED_SRCS) $(filter-out %_testdev.c,$(wildcard apps/hvtest/*.c)) tests/hosted/loopback_hvsim.c
 VMBUS_SRCS  := $(filter-out vmbus/ring.c vmbus/gpadl_msgs.c,$(wildcard vmbus/*.c))
 test_vmbus_SRCS      := $(HOSTED_SRCS) $(VMBUS_SRCS)
+test_kmcl_SRCS       := $(HOSTED_SRCS) $(VMBUS_SRCS)
 test_ring_SRCS       := vmbus/ring.c
 test_gpadl_msgs_SRCS := vmbus/gpadl_msgs.c
 $(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRCS)))

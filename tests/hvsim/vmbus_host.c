@@ -608,11 +608,9 @@ static void on_gpadl_header(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_i
     (void)vp, (void)conn_id;
     struct vmbus_msg_gpadl_header h;
     memcpy(&h, msg, sizeof(h));
+    /* Taken in even when it will fail, so its BODY messages find it; a
+     * rescinded relid's GPADL is dropped without a reply at the end. */
     struct hvsim_vmbus_chan *ch = find_chan(vb, h.child_relid);
-    if (ch && ch->info.state == HVSIM_CHAN_RESCINDED) {
-        sim_log(vb->sim, "vmbus: GPADL_HEADER for rescinded relid %u: no reply", h.child_relid);
-        return;
-    }
     bool duplicate = find_gpadl(vb, h.gpadl, true) || find_gpadl(vb, h.gpadl, false);
     struct gpadl *g = gpadl_alloc(vb);
     if (!g) {
