@@ -88,7 +88,7 @@ run: $(IMAGE)
 
 # The bare-metal path: real Hyper-V enlightenments from KVM (a clear skip
 # where /dev/kvm is missing). By default runs the enlightenment tests.
-KVM_ARGS ?= hvtest all --testdev ; hello
+KVM_ARGS ?= hvtest all --testdev ; vmbus-info ; hello
 run-kvm: $(IMAGE)
 	@scripts/qemu-run.sh --kvm --interactive $(IMAGE) $(or $(ARGS),$(KVM_ARGS))
 
@@ -109,6 +109,7 @@ test_hvtest_SRCS     := $(HOSTED_SRCS) $(filter-out %_testdev.c,$(wildcard apps/
 VMBUS_SRCS  := $(filter-out vmbus/ring.c vmbus/gpadl_msgs.c,$(wildcard vmbus/*.c))
 test_vmbus_SRCS      := $(HOSTED_SRCS) $(VMBUS_SRCS)
 test_kmcl_SRCS       := $(HOSTED_SRCS) $(VMBUS_SRCS)
+test_apps_vmbus_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS) $(wildcard apps/echo/*.c apps/vmbus-info/*.c)
 test_ring_SRCS       := vmbus/ring.c
 test_gpadl_msgs_SRCS := vmbus/gpadl_msgs.c
 $(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRCS)))

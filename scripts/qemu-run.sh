@@ -48,7 +48,8 @@ if [ $kvm = 1 ]; then
     fi
     accel=(-accel kvm)
     kvm_args=(-cpu host,hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-stimer-direct,hv-crash
-         -device hyperv-testdev)   # loopback connections for hvtest
+         -device hyperv-testdev    # loopback connections for hvtest
+         -device vmbus-bridge)     # QEMU's VMBus (offers nothing before QEMU 8.2)
 fi
 
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/hvrt-run.XXXXXX")

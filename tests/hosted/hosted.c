@@ -180,3 +180,43 @@ void hosted_stop(void)
 struct hvsim *hosted_sim(void) { return sim; }
 
 uint64_t hosted_pages_in_use(void) { return pages.usable_pages - pages.free_pages; }
+
+/* ---- include/hvrt/runtime.h, the parts apps use ---- */
+
+#include <hvrt/runtime.h>
+
+/* The linker collects HVRT_APP entries into the section hvrt_apps and
+ * names its ends. */
+extern const struct hvrt_app __start_hvrt_apps[] __attribute__((weak));
+extern const struct hvrt_app __stop_hvrt_apps[] __attribute__((weak));
+
+unsigned hvrt_app_count(void) { return (unsigned)(__stop_hvrt_apps - __start_hvrt_apps); }
+
+const struct hvrt_app *hvrt_app_at(unsigned index)
+{
+    return index < hvrt_app_count() ? &__start_hvrt_apps[index] : NULL;
+}
+
+uint64_t hvrt_time_ns(void) { return platform_time_ns(); }
+
+void hvrt_sleep_us(uint64_t us)
+{
+    uint64_t until = platform_time_ns() + us * 1000;
+    while (platform_time_ns() < until)
+        platform_wait_for_interrupt();
+}
+
+int hosted_run_app(const char *command_line)
+{
+    char buf[256];
+    char *argv[16];
+    int argc = 0;
+    snprintf(buf, sizeof(buf), "%s", command_line);
+    for (char *w = strtok(buf, " "); w != NULL && argc < 15; w = strtok(NULL, " "))
+        argv[argc++] = w;
+    argv[argc] = NULL;
+    for (unsigned i = 0; argc > 0 && i < hvrt_app_count(); i++)
+        if (strcmp(hvrt_app_at(i)->name, argv[0]) == 0)
+            return hvrt_app_at(i)->main(argc, argv);
+    return HVRT_EXIT_UNKNOWN_APP;
+}

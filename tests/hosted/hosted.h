@@ -21,4 +21,8 @@ uint64_t hosted_pages_in_use(void);
 const char *hosted_console(void);
 void hosted_console_clear(void);
 
+/* Runs an in-image app (linked into the test) by its command line, as the
+ * image's runner would; returns its exit status. */
+int hosted_run_app(const char *command_line);
+
 #endif

@@ -107,8 +107,14 @@ static bool version_accepted(const struct hvsim_vmbus *vb, uint32_t version)
 {
     if (version > vb->cfg.max_version)
         return false;
-    for (uint32_t i = 0; i < vb->cfg.version_count && i < HVSIM_VMBUS_MAX_VERSIONS; i++)
-        if (vb->cfg.versions[i] == version)
+    const uint32_t *list = vb->cfg.versions;
+    uint32_t count = vb->cfg.version_count;
+    if (count == 0) {
+        list = all_versions;
+        count = sizeof(all_versions) / sizeof(all_versions[0]);
+    }
+    for (uint32_t i = 0; i < count; i++)
+        if (list[i] == version)
             return true;
     return false;
 }

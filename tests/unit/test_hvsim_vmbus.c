@@ -355,6 +355,19 @@ static void test_configured_version_list(void)
     memcpy(&r, m.data, sizeof(r));
     CHECK_EQ(r.version_supported, 1);
     guest_down(&g);
+
+    /* No list: every known version up to the maximum. */
+    hvsim_vmbus_config_default(&cfg, HVSIM_VMBUS_HYPERV);
+    cfg.version_count = 0;
+    cfg.max_version = VMBUS_VERSION_WIN10_V4_1;
+    guest_up(&g, &cfg);
+    contact(&g, VMBUS_CONNID_MESSAGE, VMBUS_VERSION_WIN10_V4_1, &m);
+    memcpy(&r, m.data, sizeof(r));
+    CHECK_EQ(r.version_supported, 1);
+    contact(&g, VMBUS_CONNID_MESSAGE, VMBUS_VERSION_WIN10_V5, &m);
+    memcpy(&r, m.data, sizeof(r));
+    CHECK_EQ(r.version_supported, 0);
+    guest_down(&g);
 }
 
 static void test_garbage_is_counted(void)
