@@ -67,6 +67,8 @@ int vmbus_channel_open(struct vmbus_channel *ch, const struct vmbus_offer *offer
         by_relid[offer->relid] = NULL;
         if (vmbus_gpadl_teardown(offer->relid, ch->gpadl, timeout_ms) == VMBUS_OK)
             platform_pages_free(pages, ch->ring_page_count);
+        if (ch->rescinded)
+            vmbus_release_relid(offer->relid);   /* it was waiting for us */
         return status;
     }
     ch->open = true;
@@ -86,10 +88,8 @@ int vmbus_channel_close(struct vmbus_channel *ch, uint64_t timeout_ms)
     if (torn == VMBUS_OK)
         platform_pages_free(ch->ring_pages, ch->ring_page_count);
     ch->ring_pages = NULL;   /* on failure the pages stay the host's: leaked, not reused */
-    if (ch->rescinded) {
-        struct vmbus_msg_rescind released = { { VMBUS_MSG_RELID_RELEASED, 0 }, ch->offer.relid };
-        vmbus_post(&released, sizeof(released));
-    }
+    if (ch->rescinded)
+        vmbus_release_relid(ch->offer.relid);
     return status != VMBUS_OK ? status : torn;
 }
 

@@ -63,10 +63,14 @@ void vmbus_on_rescind(uint32_t relid)
     o->rescinded = true;
     vmbus_cancel_requests(relid);
     /* An open channel releases the relid once it is closed; else now. */
-    if (!vmbus_channel_rescind(relid)) {
-        struct vmbus_msg_rescind released = { { VMBUS_MSG_RELID_RELEASED, 0 }, relid };
-        vmbus_post(&released, sizeof(released));
-    }
+    if (!vmbus_channel_rescind(relid))
+        vmbus_release_relid(relid);
+}
+
+void vmbus_release_relid(uint32_t relid)
+{
+    struct vmbus_msg_rescind released = { { VMBUS_MSG_RELID_RELEASED, 0 }, relid };
+    vmbus_post(&released, sizeof(released));
 }
 
 void vmbus_on_all_offers_delivered(void) { all_delivered = true; }

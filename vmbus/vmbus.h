@@ -90,6 +90,8 @@ void vmbus_offers_reset(void);
 void vmbus_on_offer(const struct vmbus_msg_offer *msg);
 void vmbus_on_rescind(uint32_t relid);
 void vmbus_on_all_offers_delivered(void);
+/* Tells the host a rescinded relid is free for reuse. */
+void vmbus_release_relid(uint32_t relid);
 bool vmbus_all_offers_delivered(void);
 
 /* A copy of the i-th live offer, in arrival order; false past the end. */

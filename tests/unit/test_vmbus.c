@@ -291,6 +291,123 @@ static void test_unload_on_disconnect(void)
     shutdown();
 }
 
+/* ---- rescinds racing requests ---- */
+
+static uint32_t rescind_relid;
+
+static void rescind_now(void *ctx, struct hvsim *sim)
+{
+    (void)ctx;
+    (void)sim;
+    hvsim_vmbus_rescind(host, rescind_relid);
+}
+
+static void test_rescind_before_during_open_and_gpadl(void)
+{
+    boot_default(HVSIM_VMBUS_HYPERV);
+    CHECK_EQ(vmbus_connect(NULL), VMBUS_OK);
+    struct vmbus_offer o;
+    vmbus_offer_at(0, &o);
+    static struct vmbus_channel ch;
+
+    /* During the open: the host never answers, then takes the offer back. */
+    struct hvsim_vmbus_faults f = { .ignore_open = true };
+    hvsim_vmbus_set_faults(host, &f);
+    rescind_relid = o.relid;
+    hvsim_call_at(hosted_sim(), platform_time_ns() + 50000000, rescind_now, NULL);
+    uint64_t t0 = platform_time_ns();
+    CHECK_EQ(vmbus_channel_open(&ch, &o, 4096, 4096, NULL, 0, NULL, NULL, 5000), VMBUS_E_RESCINDED);
+    CHECK(platform_time_ns() - t0 < 1000000000ull, "ended by the rescind, not the timeout");
+    CHECK_EQ(host_counters().msgs_in[VMBUS_MSG_RELID_RELEASED], 1);
+    CHECK(vmbus_wait_offer(&echo_class, NULL, 0, &o) == VMBUS_E_TIMEOUT, "offer gone");
+
+    /* Before the open: a rescinded offer is no longer listed; a stale copy fails. */
+    CHECK_EQ(vmbus_channel_open(&ch, &o, 4096, 4096, NULL, 0, NULL, NULL, 200) != VMBUS_OK, 1);
+
+    /* During GPADL creation. */
+    struct hvsim_vmbus_device again = { .model = HVSIM_VMBUS_ECHO };
+    uint32_t relid = hvsim_vmbus_offer(host, &again);
+    CHECK(relid != 0 && vmbus_wait_offer(&echo_class, NULL, 100, &o) == VMBUS_OK, "a new echo offer");
+    f = (struct hvsim_vmbus_faults){ .ignore_gpadl = true };
+    hvsim_vmbus_set_faults(host, &f);
+    rescind_relid = relid;
+    hvsim_call_at(hosted_sim(), platform_time_ns() + 50000000, rescind_now, NULL);
+    uint64_t gpa;
+    void *page = platform_pages_alloc(1, &gpa);
+    uint32_t handle;
+    CHECK_EQ(vmbus_gpadl_create(relid, page, 1, &handle, 5000), VMBUS_E_RESCINDED);
+    shutdown();
+}
+
+/* ---- a full ring ---- */
+
+static void test_full_ring_waits_for_room(void)
+{
+    boot_default(HVSIM_VMBUS_HYPERV);
+    CHECK_EQ(vmbus_connect(NULL), VMBUS_OK);
+    struct vmbus_offer o;
+    CHECK_EQ(vmbus_wait_offer(&echo_class, NULL, 0, &o), VMBUS_OK);
+    static struct vmbus_channel ch;
+    CHECK_EQ(vmbus_channel_open(&ch, &o, 4096, 4096, NULL, 0, NULL, NULL, 1000), VMBUS_OK);
+
+    /* Never reading: the echoes fill our incoming ring, then the host stops
+     * reading ours, and ours fills too. */
+    uint8_t payload[200] = { 0 };
+    struct vmbus_packet_out p = { VMBUS_PACKET_DATA_INBAND, 0, 1, NULL, 0, payload, sizeof(payload) };
+    int sent = 0, status = VMBUS_OK;
+    while (sent < 1000 && (status = vmbus_channel_send(&ch, &p)) == VMBUS_OK)
+        sent++;
+    CHECK_EQ(status, VMBUS_E_BUSY);
+    CHECK(sent > 10 && sent < 100, "%d packets before both rings were full", sent);
+
+    /* Reading makes room; the host, woken by pending_send_size, moves on. */
+    uint8_t buf[512];
+    struct vmbus_packet pkt;
+    enum vmbus_ring_result why;
+    int received = 0;
+    for (int round = 0; round < 100 && received < sent + 20; round++) {
+        while (vmbus_channel_recv(&ch, buf, sizeof(buf), &pkt, &why) == VMBUS_OK)
+            received++;
+        if (vmbus_channel_send(&ch, &p) == VMBUS_OK)
+            sent++;
+    }
+    CHECK(received >= sent - 40 && sent > 30, "flow resumed: %d sent, %d received", sent, received);
+    struct hvsim_vmbus_channel_info info;
+    hvsim_vmbus_channel(host, o.relid, &info);
+    CHECK_EQ(info.signals_from_guest, ch.signals_sent);
+    CHECK(ch.signals_sent < (uint64_t)sent + received, "%llu signals for %d sends and %d reads",
+          (unsigned long long)ch.signals_sent, sent, received);
+    vmbus_channel_close(&ch, 1000);
+    shutdown();
+}
+
+/* ---- garbage from the host ---- */
+
+static void test_malformed_control_messages_are_rejected(void)
+{
+    boot_default(HVSIM_VMBUS_HYPERV);
+    CHECK_EQ(vmbus_connect(NULL), VMBUS_OK);
+    struct vmbus_counters before, after;
+    vmbus_get_counters(&before);
+    uint8_t msg[240] = { 0 };
+    msg[0] = VMBUS_MSG_OFFERCHANNEL;   /* an offer cut short */
+    hvsim_post_to_guest(hosted_sim(), 0, VMBUS_SINT, 1, msg, 100);
+    msg[0] = 99;                       /* no such type */
+    hvsim_post_to_guest(hosted_sim(), 0, VMBUS_SINT, 1, msg, 16);
+    msg[0] = VMBUS_MSG_OFFERCHANNEL;   /* relid 0 and 4000: out of range */
+    hvsim_post_to_guest(hosted_sim(), 0, VMBUS_SINT, 1, msg, 196);
+    uint32_t bad = 4000;
+    memcpy(msg + 184, &bad, 4);
+    hvsim_post_to_guest(hosted_sim(), 0, VMBUS_SINT, 1, msg, 196);
+    msg[0] = VMBUS_MSG_GPADL_CREATED;  /* a reply nobody asked for */
+    hvsim_post_to_guest(hosted_sim(), 0, VMBUS_SINT, 1, msg, 20);
+    hvsim_post_to_guest(hosted_sim(), 0, VMBUS_SINT, 7, msg, 20);   /* not a VMBus message type */
+    vmbus_get_counters(&after);
+    CHECK_EQ(after.messages_rejected - before.messages_rejected, 4);
+    CHECK_EQ(vmbus_offer_count(), 2);   /* the bad offers were not kept */
+    shutdown();
+}
+
 int main(void)
 {
     RUN_TEST(test_negotiates_the_highest_with_hyperv);
@@ -303,5 +420,8 @@ int main(void)
     RUN_TEST(test_open_refused_and_ignored);
     RUN_TEST(test_rescind_of_an_open_channel);
     RUN_TEST(test_unload_on_disconnect);
+    RUN_TEST(test_rescind_before_during_open_and_gpadl);
+    RUN_TEST(test_full_ring_waits_for_room);
+    RUN_TEST(test_malformed_control_messages_are_rejected);
     return check_summary();
 }
