@@ -33,6 +33,9 @@ void platform_irq_restore(platform_irq_state state);
  * re-check their condition in a loop. Call with interrupts enabled. */
 void platform_wait_for_interrupt(void);
 uint64_t platform_time_ns(void);                      /* monotonic */
+/* Runs fn before power-off or reset, before the Hyper-V teardown (the last
+ * registered runs first). Registering the same fn again changes nothing. */
+void platform_at_shutdown(void (*fn)(void));
 void platform_delay_ns(uint64_t ns);                  /* busy-waits: for short backoffs */
 
 /* ---- Hyper-V messages and events (arch/x86_64/hyperv/synic.c, hypercall.c) ---- */

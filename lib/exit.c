@@ -16,6 +16,9 @@ static void (*crash_reporter)(uint64_t, uint64_t, uint64_t, const char *);
 
 void runtime_add_shutdown_hook(void (*fn)(void))
 {
+    for (int i = 0; i < shutdown_hook_count; i++)
+        if (shutdown_hooks[i] == fn)
+            return;
     if (shutdown_hook_count == MAX_SHUTDOWN_HOOKS)
         runtime_panic("too many shutdown hooks");
     shutdown_hooks[shutdown_hook_count++] = fn;

@@ -22,7 +22,8 @@ __attribute__((noreturn)) void runtime_panic(const char *msg);
 __attribute__((noreturn)) void runtime_exit_now(int status);
 
 /* Work to do before the machine powers off or resets (VMBus UNLOAD, Hyper-V
- * teardown), run last-added first. Not run after a panic. */
+ * teardown), run last-added first; adding one twice changes nothing. Not
+ * run after a panic. */
 void runtime_add_shutdown_hook(void (*fn)(void));
 
 /* Who to tell about a panic besides the console (the Hyper-V crash MSRs). */

@@ -262,6 +262,7 @@ int vmbus_connect(const struct vmbus_connect_options *options)
     if (status != VMBUS_OK)
         return status;
     conn.connected = true;
+    platform_at_shutdown(vmbus_disconnect);   /* UNLOAD before power-off or reset */
 
     struct vmbus_msg_request_offers req = { { VMBUS_MSG_REQUESTOFFERS, 0 } };
     status = vmbus_post(&req, sizeof(req));

@@ -7,6 +7,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "lib/memory.h"
+#include "lib/runtime.h"
 #include "lib/time.h"
 
 void *platform_pages_alloc(size_t count, uint64_t *gpa)
@@ -60,3 +61,5 @@ void platform_delay_ns(uint64_t ns)
     while (time_ns() < until)
         cpu_relax();
 }
+
+void platform_at_shutdown(void (*fn)(void)) { runtime_add_shutdown_hook(fn); }

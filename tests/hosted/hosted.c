@@ -130,6 +130,24 @@ void platform_wait_for_interrupt(void)
 uint64_t platform_time_ns(void) { return hvsim_now_ns(sim); }
 void platform_delay_ns(uint64_t ns) { hvsim_advance_ns(sim, ns); }
 
+static void (*shutdown_hooks[8])(void);
+static int shutdown_hook_count;
+
+void platform_at_shutdown(void (*fn)(void))
+{
+    for (int i = 0; i < shutdown_hook_count; i++)
+        if (shutdown_hooks[i] == fn)
+            return;
+    if (shutdown_hook_count < 8)
+        shutdown_hooks[shutdown_hook_count++] = fn;
+}
+
+void hosted_run_shutdown_hooks(void)
+{
+    while (shutdown_hook_count > 0)
+        shutdown_hooks[--shutdown_hook_count]();
+}
+
 /* ---- lib/console.h ---- */
 
 void console_write(const char *s, size_t n)
@@ -159,6 +177,7 @@ int hosted_start(const struct hvsim_config *cfg)
     sim = hvsim_create(cfg);
     if (sim == NULL)
         return -1;
+    shutdown_hook_count = 0;
     struct mem_region arena = { 0, hvsim_guest_mem_size(sim) / PAGE_SIZE, MEM_USABLE, 0 };
     bitmap = calloc(page_alloc_bitmap_words(&arena, 1), sizeof(uint64_t));
     page_alloc_init(&pages, &arena, 1, bitmap);

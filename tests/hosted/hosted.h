@@ -21,6 +21,9 @@ uint64_t hosted_pages_in_use(void);
 const char *hosted_console(void);
 void hosted_console_clear(void);
 
+/* What the image does before power-off: runs platform_at_shutdown hooks. */
+void hosted_run_shutdown_hooks(void);
+
 /* Runs an in-image app (linked into the test) by its command line, as the
  * image's runner would; returns its exit status. */
 int hosted_run_app(const char *command_line);
