@@ -33,6 +33,10 @@ void platform_irq_restore(platform_irq_state state);
  * re-check their condition in a loop. Call with interrupts enabled. */
 void platform_wait_for_interrupt(void);
 uint64_t platform_time_ns(void);                      /* monotonic */
+/* From an interrupt handler: run fn(arg) once the interrupt is over, in the
+ * context it interrupted, with interrupts enabled (so fn may wait). */
+void platform_defer(void (*fn)(void *), void *arg);
+
 /* Runs fn before power-off or reset, before the Hyper-V teardown (the last
  * registered runs first). Registering the same fn again changes nothing. */
 void platform_at_shutdown(void (*fn)(void));

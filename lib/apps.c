@@ -8,13 +8,18 @@
 #include "arch/x86_64/lapic.h"
 #include "hvrt/runtime.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #define DEFAULT_COMMAND_LINE "hello"
 
-/* linker/efi.lds collects every HVRT_APP entry between these. */
+/* linker/efi.lds collects every HVRT_APP and HVRT_SERVICE entry. */
 extern const struct hvrt_app __hvrt_apps_start[], __hvrt_apps_end[];
+extern const struct hvrt_service __hvrt_services_start[], __hvrt_services_end[];
+
+#define MAX_SERVICES 16
+static bool service_off[MAX_SERVICES];
 
 static const char *current;
 static char command_line_copy[BOOT_CMDLINE_MAX];
@@ -27,6 +32,36 @@ unsigned hvrt_app_count(void) { return (unsigned)(__hvrt_apps_end - __hvrt_apps_
 const struct hvrt_app *hvrt_app_at(unsigned index)
 {
     return index < hvrt_app_count() ? &__hvrt_apps_start[index] : NULL;
+}
+
+unsigned hvrt_service_count(void) { return (unsigned)(__hvrt_services_end - __hvrt_services_start); }
+
+const struct hvrt_service *hvrt_service_at(unsigned index)
+{
+    return index < hvrt_service_count() ? &__hvrt_services_start[index] : NULL;
+}
+
+static int find_service(const char *name)
+{
+    for (unsigned i = 0; i < hvrt_service_count() && i < MAX_SERVICES; i++)
+        if (strcmp(__hvrt_services_start[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The services run beside the apps; each says for itself when it cannot
+ * start here (no VMBus under plain QEMU: then nothing is printed). */
+static void start_services(void)
+{
+    char started[128] = "";
+    for (unsigned i = 0; i < hvrt_service_count() && i < MAX_SERVICES; i++) {
+        if (service_off[i] || __hvrt_services_start[i].start() != 0)
+            continue;
+        strncat(started, " ", sizeof(started) - strlen(started) - 1);
+        strncat(started, __hvrt_services_start[i].name, sizeof(started) - strlen(started) - 1);
+    }
+    if (started[0] != '\0' && !runtime_options.quiet)
+        printf("hvrt: services:%s\n", started);
 }
 
 static const struct hvrt_app *find_app(const char *name)
@@ -53,8 +88,16 @@ static int apply_options(const struct command_line *cl)
             runtime_options.debug_exit = 1;
         else if (strcmp(o, "--quiet") == 0)
             runtime_options.quiet = 1;
+        else if (strcmp(o, "--no-services") == 0)
+            for (int k = 0; k < MAX_SERVICES; k++)
+                service_off[k] = true;
+        else if (strncmp(o, "--no-", 5) == 0 && find_service(o + 5) >= 0)
+            service_off[find_service(o + 5)] = true;
         else {
-            fprintf(stderr, "hvrt: unknown runtime option '%s' (known: --debug-exit, --quiet)\n", o);
+            fprintf(stderr, "hvrt: unknown runtime option '%s' (known: --debug-exit, --quiet, --no-services", o);
+            for (unsigned k = 0; k < hvrt_service_count(); k++)
+                fprintf(stderr, ", --no-%s", __hvrt_services_start[k].name);
+            fprintf(stderr, ")\n");
             return -1;
         }
     }
@@ -110,6 +153,7 @@ int apps_run_command_line(const char *cmdline)
             return HVRT_EXIT_UNKNOWN_APP;
         }
     }
+    start_services();
     int status = 0;
     for (int i = 0; i < cl.count && status == 0; i++) {
         const struct hvrt_app *app = find_app(cl.apps[i].argv[0]);

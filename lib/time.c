@@ -73,3 +73,6 @@ void time_sleep_ns(uint64_t ns)
 
 uint64_t hvrt_time_ns(void) { return time_ns(); }
 void hvrt_sleep_us(uint64_t us) { time_sleep_ns(us * 1000); }
+
+int64_t hvrt_wall_clock_ns(void) { return time_realtime_ns(); }
+void hvrt_set_wall_clock_ns(int64_t ns) { time_set_realtime_ns(ns); }

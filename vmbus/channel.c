@@ -154,3 +154,12 @@ void vmbus_channel_event(uint32_t relid)
     if (ch != NULL && ch->on_readable != NULL)
         ch->on_readable(ch, ch->ctx);
 }
+
+void vmbus_channels_forget(void)
+{
+    for (uint32_t relid = 0; relid <= VMBUS_MAX_RELID; relid++) {
+        if (by_relid[relid] != NULL)
+            by_relid[relid]->open = false;
+        by_relid[relid] = NULL;
+    }
+}

@@ -253,6 +253,7 @@ int vmbus_connect(const struct vmbus_connect_options *options)
     memset(&conn.counters, 0, sizeof(conn.counters));
     conn.version = 0;
     vmbus_offers_reset();
+    vmbus_channels_forget();
     if (!conn.attached) {
         if (platform_sint_attach(VMBUS_SINT, on_message, on_event, NULL) != 0)
             return VMBUS_E_NO_HYPERV;

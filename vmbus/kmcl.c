@@ -518,6 +518,22 @@ void VmbChannelPacketComplete(VMBPACKETCOMPLETION Packet, PVOID PacketCompletion
     platform_irq_restore(s);
 }
 
+NTSTATUS HvrtPacketCompleteWithReply(VMBPACKETCOMPLETION Packet, PVOID Buffer, UINT32 Length)
+{
+    if (Packet == NULL || !Packet->in_use)
+        return STATUS_INVALID_PARAMETER_1;
+    VMBCHANNEL ch = Packet->channel;
+    if (Length > ch->max_packet || (Length != 0 && Buffer == NULL))
+        return STATUS_INVALID_PARAMETER_3;
+    struct vmbus_packet_out out = { VMBUS_PACKET_DATA_INBAND, 0, Packet->transaction_id, NULL, 0, Buffer, Length };
+    platform_irq_state s = platform_irq_save();
+    int status = ch->state == STATE_DISABLED ? VMBUS_E_INVALID : vmbus_channel_send(&ch->core, &out);
+    platform_irq_restore(s);
+    Packet->wants_completion = false;   /* the reply is the answer */
+    VmbChannelPacketComplete(Packet, NULL, 0);
+    return from_vmbus(status);
+}
+
 void VmbChannelPacketDeferToPassive(VMBPACKETCOMPLETION Packet)
 {
     (void)Packet;   /* callbacks already run where they run: nothing to defer to (docs/api.md) */

@@ -146,6 +146,8 @@ int vmbus_channel_recv(struct vmbus_channel *ch, void *buf, uint32_t buf_size, s
 
 /* Called by connection.c for every relid flag the host set. */
 void vmbus_channel_event(uint32_t relid);
+/* A new connection starts with no channel open (the host forgot them too). */
+void vmbus_channels_forget(void);
 /* Called by offer.c on a rescind: true when a channel is open on relid
  * (it then sends RELID_RELEASED itself once closed). */
 bool vmbus_channel_rescind(uint32_t relid);

@@ -5,6 +5,8 @@
 #include "lib/console.h"
 #include "lib/runtime.h"
 #include "lib/time.h"
+#include "arch/x86_64/trap.h"
+#include "hvrt/runtime.h"
 
 static uint64_t reference_ns(void)
 {
@@ -33,3 +35,11 @@ void hyperv_attach_runtime(void)
         runtime_set_crash_reporter(hv_crash_report);
     runtime_add_shutdown_hook(teardown);
 }
+
+uint64_t hvrt_reference_time_100ns(void)
+{
+    uint64_t t = 0;
+    return hv.info.present && hv_clock_ref_time(&t) ? t : 0;
+}
+
+void hvrt_defer(void (*fn)(void *arg), void *arg) { deferred_add(fn, arg); }

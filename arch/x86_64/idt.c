@@ -84,4 +84,38 @@ void trap_dispatch(struct trap_frame *frame)
     else
         kprintf("hvrt: unexpected interrupt, vector %lu\n", (unsigned long)v);
     lapic_eoi();
+    /* Work an interrupt handler deferred runs here, on the way back to code
+     * that had interrupts enabled: the interrupt is acknowledged, so that
+     * work may enable interrupts and wait (a shutdown waits for the host). */
+    if (frame->rflags & (1u << 9))
+        deferred_run();
+}
+
+static struct { void (*fn)(void *); void *arg; } deferred[8];
+static unsigned deferred_count;
+static int deferred_running;
+
+void deferred_add(void (*fn)(void *), void *arg)
+{
+    if (deferred_count < sizeof(deferred) / sizeof(deferred[0])) {
+        deferred[deferred_count].fn = fn;
+        deferred[deferred_count].arg = arg;
+        deferred_count++;
+    }
+}
+
+void deferred_run(void)
+{
+    if (deferred_running || deferred_count == 0)
+        return;   /* one at a time: an interrupt during deferred work adds, not nests */
+    deferred_running = 1;
+    while (deferred_count > 0) {
+        deferred_count--;
+        void (*fn)(void *) = deferred[deferred_count].fn;
+        void *arg = deferred[deferred_count].arg;
+        __asm__ volatile("sti" : : : "memory");
+        fn(arg);
+        __asm__ volatile("cli" : : : "memory");
+    }
+    deferred_running = 0;
 }

@@ -6,6 +6,7 @@
 #include "arch/platform.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/trap.h"
 #include "lib/memory.h"
 #include "lib/runtime.h"
 #include "lib/time.h"
@@ -63,3 +64,5 @@ void platform_delay_ns(uint64_t ns)
 }
 
 void platform_at_shutdown(void (*fn)(void)) { runtime_add_shutdown_hook(fn); }
+
+void platform_defer(void (*fn)(void *), void *arg) { deferred_add(fn, arg); }

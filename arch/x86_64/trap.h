@@ -29,6 +29,12 @@ void idt_init(void);
 /* Installs a handler for a vector >= 32; one handler per vector. */
 void irq_set_handler(uint8_t vector, irq_handler_fn fn, void *arg);
 
+/* Work for after an interrupt handler (interrupts off when added): it runs
+ * when the interrupt returns to code that had interrupts enabled, with
+ * interrupts enabled. */
+void deferred_add(void (*fn)(void *), void *arg);
+void deferred_run(void);
+
 /* Called from entry.S for every vector. */
 void trap_dispatch(struct trap_frame *frame);
 

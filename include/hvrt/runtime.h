@@ -34,6 +34,34 @@ uint64_t hvrt_time_ns(void);
 /* Halts the CPU until at least us microseconds have passed. */
 void hvrt_sleep_us(uint64_t us);
 
+/* The wall clock (UTC, nanoseconds since 1970), as time() and
+ * gettimeofday() see it; setting it moves them too. */
+int64_t hvrt_wall_clock_ns(void);
+void hvrt_set_wall_clock_ns(int64_t ns);
+
+/* The hypervisor's reference time (100 ns units), or 0 without Hyper-V. */
+uint64_t hvrt_reference_time_100ns(void);
+
+/* From an interrupt callback (a VMBus ProcessPacket): run fn(arg) once the
+ * interrupt is over, in the code it interrupted, with interrupts on, where
+ * it may wait. */
+void hvrt_defer(void (*fn)(void *arg), void *arg);
+
+/* A background service started before the first app (the integration
+ * services), unless the command line says --no-NAME. start returns 0 when
+ * it runs, non-zero when it cannot here (no VMBus, no such device). */
+struct hvrt_service {
+    const char *name;
+    int (*start)(void);
+};
+
+#define HVRT_SERVICE(name_, start_)                                             \
+    static const struct hvrt_service hvrt_service_entry_##start_                \
+        __attribute__((used, section("hvrt_services"), aligned(8))) = { name_, start_ }
+
+unsigned hvrt_service_count(void);
+const struct hvrt_service *hvrt_service_at(unsigned index);
+
 /* RAM the firmware reported usable, and what is free now. */
 uint64_t hvrt_memory_bytes(void);
 uint64_t hvrt_memory_free_bytes(void);

@@ -196,6 +196,11 @@ void VmbChannelPacketDeferToPassive(VMBPACKETCOMPLETION Packet);
 void VmbChannelPacketFail(VMBPACKETCOMPLETION Packet);
 NTSTATUS VmbChannelPacketGetExternalData(VMBPACKETCOMPLETION Packet, UINT32 Flags, PMDL *Mdl);
 
+/* hvrt's extension: answer a received packet with an in-band packet that
+ * carries its transaction id (how integration services reply), then
+ * complete it. Callable from ProcessPacket. */
+NTSTATUS HvrtPacketCompleteWithReply(VMBPACKETCOMPLETION Packet, PVOID Buffer, UINT32 Length);
+
 /* ---- outgoing packets ---- */
 
 VMBPACKET VmbPacketAllocate(VMBCHANNEL Channel);

@@ -1,3 +1,4 @@
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,35 @@ void hv_cpu_set_vector_handler(uint8_t vector, void (*fn)(uint8_t vector))
 
 /* hvsim calls this the way a CPU takes an interrupt: between instructions
  * (hvsim calls), only while interrupts are enabled. */
+static struct { void (*fn)(void *); void *arg; } deferred[8];
+static int deferred_count;
+
+void platform_defer(void (*fn)(void *), void *arg)
+{
+    if (deferred_count < 8) {
+        deferred[deferred_count].fn = fn;
+        deferred[deferred_count].arg = arg;
+        deferred_count++;
+    }
+}
+
+/* Not from inside hvsim's interrupt callback (hvsim delivers nothing to a
+ * nested call, and deferred work may wait): from the guest's own waits, or
+ * from the test. */
+static bool deferred_running;
+
+void hosted_run_deferred(void)
+{
+    if (deferred_running)
+        return;
+    deferred_running = true;
+    while (deferred_count > 0) {
+        deferred_count--;
+        deferred[deferred_count].fn(deferred[deferred_count].arg);
+    }
+    deferred_running = false;
+}
+
 static void take_interrupt(void *ctx, struct hvsim *s, uint32_t vp, uint8_t vector)
 {
     (void)ctx;
@@ -125,6 +155,8 @@ void platform_wait_for_interrupt(void)
 {
     if (!hvsim_advance_to_next_event(sim))
         hvsim_advance_ns(sim, 1000000);
+    if (irqs_on)
+        hosted_run_deferred();
 }
 
 uint64_t platform_time_ns(void) { return hvsim_now_ns(sim); }
@@ -178,6 +210,7 @@ int hosted_start(const struct hvsim_config *cfg)
     if (sim == NULL)
         return -1;
     shutdown_hook_count = 0;
+    deferred_count = 0;
     struct mem_region arena = { 0, hvsim_guest_mem_size(sim) / PAGE_SIZE, MEM_USABLE, 0 };
     bitmap = calloc(page_alloc_bitmap_words(&arena, 1), sizeof(uint64_t));
     page_alloc_init(&pages, &arena, 1, bitmap);
@@ -217,6 +250,51 @@ const struct hvrt_app *hvrt_app_at(unsigned index)
 }
 
 uint64_t hvrt_time_ns(void) { return platform_time_ns(); }
+
+extern const struct hvrt_service __start_hvrt_services[] __attribute__((weak));
+extern const struct hvrt_service __stop_hvrt_services[] __attribute__((weak));
+
+unsigned hvrt_service_count(void) { return (unsigned)(__stop_hvrt_services - __start_hvrt_services); }
+
+const struct hvrt_service *hvrt_service_at(unsigned index)
+{
+    return index < hvrt_service_count() ? &__start_hvrt_services[index] : NULL;
+}
+
+static int64_t wall_offset_ns = 1700000000ll * 1000000000ll;   /* a fixed, recognisable boot time */
+int64_t hvrt_wall_clock_ns(void) { return wall_offset_ns + (int64_t)platform_time_ns(); }
+void hvrt_set_wall_clock_ns(int64_t ns) { wall_offset_ns = ns - (int64_t)platform_time_ns(); }
+
+uint64_t hvrt_reference_time_100ns(void) { return hvsim_time_ref_count(sim); }
+
+void hvrt_defer(void (*fn)(void *arg), void *arg) { platform_defer(fn, arg); }
+
+/* Power-off and reset end the "run": back to hosted_catch_poweroff. */
+static jmp_buf *poweroff_target;
+static int poweroff_kind;
+
+int hosted_poweroff_kind(void) { return poweroff_kind; }
+
+void hosted_catch_poweroff(jmp_buf *target)
+{
+    poweroff_target = target;
+    poweroff_kind = 0;
+}
+
+__attribute__((noreturn)) static void end_run(int kind)
+{
+    hosted_run_shutdown_hooks();   /* as the runtime does: UNLOAD, then teardown */
+    poweroff_kind = kind;
+    deferred_running = false;   /* the longjmp leaves any deferred work for good */
+    if (poweroff_target == NULL) {
+        fprintf(stderr, "hosted: power-off with nobody to catch it\n");
+        abort();
+    }
+    longjmp(*poweroff_target, 1);
+}
+
+void hvrt_poweroff(void) { end_run(HOSTED_POWEROFF); }
+void hvrt_reset(void) { end_run(HOSTED_RESET); }
 
 void hvrt_sleep_us(uint64_t us)
 {

@@ -21,8 +21,19 @@ uint64_t hosted_pages_in_use(void);
 const char *hosted_console(void);
 void hosted_console_clear(void);
 
+/* Runs work interrupt handlers deferred (platform_defer), as the image does
+ * when an interrupt returns; the guest's waits run it too. */
+void hosted_run_deferred(void);
+
 /* What the image does before power-off: runs platform_at_shutdown hooks. */
 void hosted_run_shutdown_hooks(void);
+
+/* hvrt_poweroff and hvrt_reset run the shutdown hooks, then longjmp to
+ * the target set here; hosted_poweroff_kind says which one it was. */
+#include <setjmp.h>
+enum { HOSTED_POWEROFF = 1, HOSTED_RESET = 2 };
+void hosted_catch_poweroff(jmp_buf *target);
+int hosted_poweroff_kind(void);
 
 /* Runs an in-image app (linked into the test) by its command line, as the
  * image's runner would; returns its exit status. */

@@ -1,13 +1,15 @@
 /* Device models of hvsim's VMBus host: one table entry each {id, name,
- * class, instance, on_packet, on_room}. A model sees packets already copied
- * out of the guest->host ring and validated by vmbus/ring.c; it answers
- * through hvsim_vmbus_chan_send, and returns HVSIM_VMBUS_RETRY when the
- * host->guest ring is full, so the packet waits in the ring until the guest
- * makes room (the ring's pending_send_size gets us that signal). */
+ * class, instance, on_packet, on_room, on_open}; the IC models' functions
+ * live in vmbus_ic.c. A model sees packets already copied out of the
+ * guest->host ring and validated by vmbus/ring.c; it answers through
+ * hvsim_vmbus_chan_send, and returns HVSIM_VMBUS_RETRY when the host->guest
+ * ring is full, so the packet waits in the ring until the guest makes room
+ * (the ring's pending_send_size gets us that signal). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "tests/hvsim/vmbus_host.h"
+#include "tests/hvsim/vmbus_ic.h"
 
 #define PAGE 4096u
 
@@ -177,13 +179,23 @@ static enum hvsim_vmbus_verdict inert_on_packet(struct hvsim_vmbus_chan *ch, con
 
 static const struct hvsim_vmbus_model models[HVSIM_VMBUS_MODEL_COUNT] = {
     { HVSIM_VMBUS_ECHO, "echo", HVSIM_VMBUS_CLASS_ECHO,
-      VMBUS_GUID(0, 0x6563, 0x686f, 0x8000, 0x000000000001ull), echo_on_packet, NULL },
+      VMBUS_GUID(0, 0x6563, 0x686f, 0x8000, 0x000000000001ull), echo_on_packet, NULL, NULL },
     { HVSIM_VMBUS_SINK, "sink", HVSIM_VMBUS_CLASS_SINK,
-      VMBUS_GUID(0, 0x7369, 0x6e6b, 0x8000, 0x000000000002ull), sink_on_packet, NULL },
+      VMBUS_GUID(0, 0x7369, 0x6e6b, 0x8000, 0x000000000002ull), sink_on_packet, NULL, NULL },
     { HVSIM_VMBUS_SOURCE, "source", HVSIM_VMBUS_CLASS_SOURCE,
-      VMBUS_GUID(0, 0x7372, 0x6300, 0x8000, 0x000000000003ull), source_on_packet, source_pump },
+      VMBUS_GUID(0, 0x7372, 0x6300, 0x8000, 0x000000000003ull), source_on_packet, source_pump, NULL },
     { HVSIM_VMBUS_INERT, "inert", VMBUS_GUID(0, 0, 0, 0, 0ull),
-      VMBUS_GUID(0, 0x696e, 0x6572, 0x8000, 0x000000000004ull), inert_on_packet, NULL },
+      VMBUS_GUID(0, 0x696e, 0x6572, 0x8000, 0x000000000004ull), inert_on_packet, NULL, NULL },
+    /* IC models (vmbus_ic.c). Their instance GUIDs are fixed on real hosts:
+     * pass the device's instance_id, or the host puts the relid in data1. */
+    { HVSIM_VMBUS_HEARTBEAT, "heartbeat", VMBUS_CLASS_HEARTBEAT, VMBUS_INSTANCE_HEARTBEAT,
+      hvsim_ic_on_packet, hvsim_ic_on_room, hvsim_ic_on_open },
+    { HVSIM_VMBUS_SHUTDOWN, "shutdown", VMBUS_CLASS_SHUTDOWN, VMBUS_INSTANCE_SHUTDOWN,
+      hvsim_ic_on_packet, hvsim_ic_on_room, hvsim_ic_on_open },
+    { HVSIM_VMBUS_TIMESYNC, "timesync", VMBUS_CLASS_TIMESYNC, VMBUS_INSTANCE_TIMESYNC,
+      hvsim_ic_on_packet, hvsim_ic_on_room, hvsim_ic_on_open },
+    { HVSIM_VMBUS_KVP, "kvp", VMBUS_CLASS_KVP, VMBUS_INSTANCE_KVP,
+      hvsim_ic_on_packet, hvsim_ic_on_room, hvsim_ic_on_open },
 };
 
 const struct hvsim_vmbus_model *hvsim_vmbus_model(enum hvsim_vmbus_model_id id)

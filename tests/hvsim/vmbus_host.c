@@ -788,6 +788,8 @@ static void on_open_channel(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_i
     sim_log(vb->sim, "vmbus: relid %u open: rings %u + %u bytes, vp %u", ch->info.relid,
             ch->out_ring.size, ch->in_ring.size, ch->info.target_vp);
     send_open_result(vb, m.child_relid, m.open_id, 0);
+    if (ch->model->on_open)
+        ch->model->on_open(vb, ch);
 }
 
 static void on_close_channel(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg,

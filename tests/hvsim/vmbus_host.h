@@ -50,6 +50,10 @@ enum hvsim_vmbus_model_id {
     HVSIM_VMBUS_SOURCE, /* on any guest packet ({u32 count, u32 size} overrides the config):
                            writes count INBAND packets of size bytes as fast as the ring allows */
     HVSIM_VMBUS_INERT,  /* offered and openable; packets are counted and dropped (give it a class) */
+    HVSIM_VMBUS_HEARTBEAT, /* IC models (vmbus_ic.h): the host initiates, the guest answers */
+    HVSIM_VMBUS_SHUTDOWN,
+    HVSIM_VMBUS_TIMESYNC,
+    HVSIM_VMBUS_KVP,
     HVSIM_VMBUS_MODEL_COUNT
 };
 
@@ -201,6 +205,9 @@ struct hvsim_vmbus_model {
     struct vmbus_guid class_id, instance_id;
     enum hvsim_vmbus_verdict (*on_packet)(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt);
     void (*on_room)(struct hvsim_vmbus_chan *ch); /* may be NULL: after each guest signal */
+    /* may be NULL: the guest opened the channel (OPENCHANNEL_RESULT status 0
+     * is queued); the model may start sending. */
+    void (*on_open)(struct hvsim_vmbus *vb, struct hvsim_vmbus_chan *ch);
 };
 const struct hvsim_vmbus_model *hvsim_vmbus_model(enum hvsim_vmbus_model_id id);
 

@@ -92,10 +92,8 @@ static void sint_interrupt(uint8_t vector)
 
 int platform_sint_attach(uint32_t sint, platform_message_fn on_message, platform_event_fn on_event, void *ctx)
 {
-    if (!hv.synic || sint >= HV_SINT_COUNT) {
-        kprintf("hvrt: cannot attach SINT%u: %s\n", sint, hv.synic ? "no such SINT" : "no SynIC");
-        return -1;
-    }
+    if (!hv.synic || sint >= HV_SINT_COUNT)
+        return -1;   /* the caller says what it cannot do without it */
     sints[sint].ctx = ctx;
     sints[sint].on_message = on_message;
     sints[sint].on_event = on_event;

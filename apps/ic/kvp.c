@@ -1,0 +1,182 @@
+/* KVP (key-value pair exchange): the host enumerates and reads pools of
+ * keys and values. The auto pool is filled in by hvrt (computer name, OS,
+ * architecture, integration services version; network entries empty until
+ * there is a network); the guest pool is what apps set with hvrt_kvp_set;
+ * the external pool is what the host writes. */
+#include <string.h>
+
+#include <hvrt/ic.h>
+#include "apps/ic/ic.h"
+
+enum { OP_GET = 0, OP_SET = 1, OP_DELETE = 2, OP_ENUMERATE = 3 };
+enum { POOL_EXTERNAL = 0, POOL_GUEST = 1, POOL_AUTO = 2 };
+enum { REG_SZ = 1, REG_DWORD = 4 };
+
+#define KEY_BYTES 512u
+#define VALUE_BYTES 2048u
+#define RECORD_BYTES (12u + KEY_BYTES + VALUE_BYTES)   /* type, key size, value size, key, value */
+#define MAX_ENTRIES 64
+
+struct entry { char key[KEY_BYTES / 2]; char value[VALUE_BYTES / 2]; };
+
+static const struct entry auto_pool[] = {
+    { "FullyQualifiedDomainName", "hvrt" },
+    { "IntegrationServicesVersion", "hvrt 0.1" },
+    { "NetworkAddressIPv4", "" },
+    { "NetworkAddressIPv6", "" },
+    { "OSBuildNumber", "1" },
+    { "OSName", "hvrt" },
+    { "OSMajorVersion", "0" },
+    { "OSMinorVersion", "1" },
+    { "OSVersion", "0.1" },
+    { "ProcessorArchitecture", "x86_64" },
+};
+
+static struct entry guest_pool[MAX_ENTRIES], external_pool[MAX_ENTRIES];
+
+static struct entry *find(struct entry *pool, const char *key)
+{
+    for (int i = 0; i < MAX_ENTRIES; i++)
+        if (pool[i].key[0] != '\0' && strcmp(pool[i].key, key) == 0)
+            return &pool[i];
+    return NULL;
+}
+
+static int put(struct entry *pool, const char *key, const char *value)
+{
+    if (key[0] == '\0' || strlen(key) >= sizeof(pool->key) || strlen(value) >= sizeof(pool->value))
+        return -1;
+    struct entry *e = find(pool, key);
+    if (value[0] == '\0') {
+        if (e != NULL)
+            e->key[0] = '\0';
+        return 0;
+    }
+    for (int i = 0; e == NULL && i < MAX_ENTRIES; i++)
+        if (pool[i].key[0] == '\0')
+            e = &pool[i];
+    if (e == NULL)
+        return -1;
+    strcpy(e->key, key);
+    strcpy(e->value, value);
+    return 0;
+}
+
+int hvrt_kvp_set(const char *key, const char *value) { return put(guest_pool, key, value); }
+
+const char *hvrt_kvp_get(const char *key, bool external)
+{
+    const struct entry *e = find(external ? external_pool : guest_pool, key);
+    return e != NULL ? e->value : NULL;
+}
+
+/* The n-th set entry of a pool. */
+static const struct entry *nth(uint8_t pool, uint32_t n)
+{
+    if (pool == POOL_AUTO)
+        return n < sizeof(auto_pool) / sizeof(auto_pool[0]) ? &auto_pool[n] : NULL;
+    struct entry *p = pool == POOL_GUEST ? guest_pool : pool == POOL_EXTERNAL ? external_pool : NULL;
+    for (int i = 0; p != NULL && i < MAX_ENTRIES; i++)
+        if (p[i].key[0] != '\0' && n-- == 0)
+            return &p[i];
+    return NULL;
+}
+
+static void write_record(uint8_t *rec, const struct entry *e)
+{
+    uint32_t type = REG_SZ;
+    memset(rec, 0, RECORD_BYTES);
+    uint32_t key_size = 2 * (ic_utf16_from_ascii(rec + 12, KEY_BYTES, e->key) + 1);
+    uint32_t value_size = 2 * (ic_utf16_from_ascii(rec + 12 + KEY_BYTES, VALUE_BYTES, e->value) + 1);
+    memcpy(rec, &type, 4);
+    memcpy(rec + 4, &key_size, 4);
+    memcpy(rec + 8, &value_size, 4);
+}
+
+static void read_key(const uint8_t *rec, char *key, uint32_t key_len)
+{
+    uint32_t size;
+    memcpy(&size, rec + 4, 4);
+    ic_ascii_from_utf16(key, key_len, rec + 12, size < KEY_BYTES ? size : KEY_BYTES);
+}
+
+/* Body: u8 operation, u8 pool, u16 pad, then the operation's record. */
+static void handle(struct ic_request *r)
+{
+    if (r->body_len < 4) {
+        r->header->status = IC_E_FAIL;
+        return;
+    }
+    uint8_t op = r->body[0], pool = r->body[1];
+    uint8_t *rec = r->body + 4;
+    uint32_t room = r->body_len - 4;
+    char key[KEY_BYTES / 2], value[VALUE_BYTES / 2];
+    const struct entry *e;
+    switch (op) {
+    case OP_ENUMERATE: {
+        uint32_t index;
+        if (room < 4 + RECORD_BYTES) {
+            r->header->status = IC_E_FAIL;
+            return;
+        }
+        memcpy(&index, rec, 4);
+        e = nth(pool, index);
+        if (e == NULL)
+            r->header->status = IC_NO_MORE_ITEMS;
+        else
+            write_record(rec + 4, e);
+        return;
+    }
+    case OP_GET:
+        if (room < RECORD_BYTES) {
+            r->header->status = IC_E_FAIL;
+            return;
+        }
+        read_key(rec, key, sizeof(key));
+        e = pool == POOL_AUTO ? NULL : find(pool == POOL_GUEST ? guest_pool : external_pool, key);
+        for (uint32_t i = 0; pool == POOL_AUTO && (e = nth(POOL_AUTO, i)) != NULL && strcmp(e->key, key) != 0; i++)
+            ;
+        if (e == NULL)
+            r->header->status = IC_NOT_FOUND;
+        else
+            write_record(rec, e);
+        return;
+    case OP_SET: {
+        uint32_t value_size;
+        if (room < RECORD_BYTES || pool != POOL_EXTERNAL) {
+            r->header->status = IC_E_FAIL;   /* the host writes only its own pool */
+            return;
+        }
+        read_key(rec, key, sizeof(key));
+        memcpy(&value_size, rec + 8, 4);
+        ic_ascii_from_utf16(value, sizeof(value), rec + 12 + KEY_BYTES, value_size < VALUE_BYTES ? value_size : VALUE_BYTES);
+        if (value[0] == '\0' || put(external_pool, key, value) != 0)
+            r->header->status = IC_E_FAIL;
+        return;
+    }
+    case OP_DELETE: {
+        uint32_t size;
+        if (room < 4 + KEY_BYTES || pool != POOL_EXTERNAL) {
+            r->header->status = IC_E_FAIL;
+            return;
+        }
+        memcpy(&size, rec, 4);
+        ic_ascii_from_utf16(key, sizeof(key), rec + 4, size < KEY_BYTES ? size : KEY_BYTES);
+        if (find(external_pool, key) == NULL)
+            r->header->status = IC_NOT_FOUND;
+        else
+            put(external_pool, key, "");
+        return;
+    }
+    default:
+        r->header->status = IC_NOT_SUPPORTED;   /* IP information: no network here */
+        return;
+    }
+}
+
+static const struct ic_version versions[] = { { 4, 0 }, { 3, 0 }, { 1, 0 } };
+
+struct ic_service ic_kvp = {
+    "kvp", { 0xa9a0f4e7, 0x5a45, 0x4d96, { 0xb8, 0x27, 0x8a, 0x84, 0x1e, 0x8c, 0x03, 0xe6 } },
+    IC_MSG_KVP, versions, 3, handle, NULL, false, { 0, 0 }, 0, 0,
+};
