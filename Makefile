@@ -2,6 +2,8 @@
 #   make run [ARGS="app args ; app2"]   build and boot in QEMU+OVMF (TCG)
 #   make test                           every test; ends with "N passed, N failed"
 #   make bench                          figures (image size, boot times)
+#   make efi                            just build/hvrt.efi
+#   make image                          disk images (mk/image.mk)
 #   make run-kvm                        the bare-metal path with KVM and hv-* flags
 # See README.md and docs/.
 
@@ -34,9 +36,9 @@ RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c vmbus
 APP_SRCS     := $(foreach a,$(APPS),$(wildcard apps/$(a)/*.c))
 IMAGE_OBJS   := $(patsubst %,$(BUILD)/obj/%.o,$(RUNTIME_SRCS) $(APP_SRCS))
 
-.PHONY: all image run run-kvm test unit-tests bench deps newlib clean distclean
+.PHONY: all efi run run-kvm test unit-tests bench deps newlib clean distclean
 .DEFAULT_GOAL := all
-all: image
+all: efi
 
 # Install what is missing (Debian packages); prints the apt-get line if not root.
 deps:
@@ -47,7 +49,7 @@ newlib: $(NEWLIB)/lib/libc.a
 $(NEWLIB)/lib/libc.a: scripts/build-newlib.sh | deps
 	@scripts/build-newlib.sh $(BUILD)/newlib
 
-image: $(IMAGE)
+efi: $(IMAGE)
 
 $(BUILD)/obj/%.c.o: %.c $(NEWLIB)/lib/libc.a Makefile
 	@mkdir -p $(dir $@)
@@ -136,3 +138,6 @@ distclean:
 	rm -rf $(BUILD)
 
 -include $(IMAGE_OBJS:.o=.d) $(wildcard $(BUILD)/host/*.d)
+
+# Disk images (make image: raw GPT, VHDX, fixed VHD) and signing (make sign): mk/image.mk
+-include mk/image.mk

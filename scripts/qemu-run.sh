@@ -36,7 +36,7 @@ cmdline="$*"
 ovmf_code=/usr/share/OVMF/OVMF_CODE_4M.fd
 ovmf_vars=/usr/share/OVMF/OVMF_VARS_4M.fd
 for f in "$ovmf_code" "$ovmf_vars" "$image"; do
-    [ -f "$f" ] || { echo "qemu-run: $f is missing (make deps; make image)" >&2; exit 2; }
+    [ -f "$f" ] || { echo "qemu-run: $f is missing (make efi)" >&2; exit 2; }
 done
 
 accel=(-accel tcg)
