@@ -4,6 +4,7 @@
  * firmware again. */
 #include <efi.h>
 #include <efilib.h>
+#include <string.h>
 
 #include "boot/boot_info.h"
 #include "arch/x86_64/cpu.h"
@@ -32,9 +33,9 @@ static uint64_t find_rsdp(void)
     uint64_t v1 = 0;
     for (UINTN i = 0; i < st->NumberOfTableEntries; i++) {
         EFI_CONFIGURATION_TABLE *t = &st->ConfigurationTable[i];
-        if (CompareGuid(&t->VendorGuid, &acpi20) == 0)
+        if (memcmp(&t->VendorGuid, &acpi20, sizeof(acpi20)) == 0)
             return (uint64_t)(UINTN)t->VendorTable;
-        if (CompareGuid(&t->VendorGuid, &acpi10) == 0)
+        if (memcmp(&t->VendorGuid, &acpi10, sizeof(acpi10)) == 0)
             v1 = (uint64_t)(UINTN)t->VendorTable;
     }
     return v1;

@@ -55,11 +55,19 @@ void page_alloc_init(struct page_allocator *a, const struct mem_region *regions,
         uint64_t s, e;
         if (!usable_span(&regions[i], &s, &e))
             continue;
-        for (uint64_t p = (s - lo) / PAGE_SIZE; p < (e - lo) / PAGE_SIZE; p++) {
+        uint64_t p = (s - lo) / PAGE_SIZE, end = (e - lo) / PAGE_SIZE;
+        while (p < end) {
+            if (p % 64 == 0 && end - p >= 64) {   /* a whole word at once: boot time matters */
+                a->free_pages += (uint64_t)__builtin_popcountll(a->bitmap[p / 64]);
+                a->bitmap[p / 64] = 0;
+                p += 64;
+                continue;
+            }
             if (bit_get(a, p)) {   /* overlapping regions count once */
                 bit_clear(a, p);
                 a->free_pages++;
             }
+            p++;
         }
     }
     a->usable_pages = a->free_pages;

@@ -10,6 +10,8 @@ packages=(
     newlib-source           # built once into build/newlib
     qemu-system-x86 ovmf    # booting the image
     mtools dosfstools       # FAT images
+    gdisk qemu-utils        # disk images: GPT (sgdisk), VHDX and VHD (qemu-img)
+    sbsigntool openssl      # Secure Boot signing (sbsign, sbverify), test keys
     libclang-rt-14-dev      # ASan/UBSan for the host tests
     make xz-utils
 )

@@ -18,8 +18,9 @@ enum { REG_SZ = 1, REG_DWORD = 4 };
 #define MAX_ENTRIES 64
 
 struct entry { char key[KEY_BYTES / 2]; char value[VALUE_BYTES / 2]; };
+struct auto_entry { const char *key, *value; };
 
-static const struct entry auto_pool[] = {
+static const struct auto_entry auto_pool[] = {
     { "FullyQualifiedDomainName", "hvrt" },
     { "IntegrationServicesVersion", "hvrt 0.1" },
     { "NetworkAddressIPv4", "" },
@@ -71,18 +72,34 @@ const char *hvrt_kvp_get(const char *key, bool external)
 }
 
 /* The n-th set entry of a pool. */
-static const struct entry *nth(uint8_t pool, uint32_t n)
+static bool nth(uint8_t pool, uint32_t n, struct auto_entry *out)
 {
-    if (pool == POOL_AUTO)
-        return n < sizeof(auto_pool) / sizeof(auto_pool[0]) ? &auto_pool[n] : NULL;
+    if (pool == POOL_AUTO) {
+        if (n >= sizeof(auto_pool) / sizeof(auto_pool[0]))
+            return false;
+        *out = auto_pool[n];
+        return true;
+    }
     struct entry *p = pool == POOL_GUEST ? guest_pool : pool == POOL_EXTERNAL ? external_pool : NULL;
-    for (int i = 0; p != NULL && i < MAX_ENTRIES; i++)
-        if (p[i].key[0] != '\0' && n-- == 0)
-            return &p[i];
-    return NULL;
+    for (int i = 0; p != NULL && i < MAX_ENTRIES; i++) {
+        if (p[i].key[0] != '\0' && n-- == 0) {
+            *out = (struct auto_entry){ p[i].key, p[i].value };
+            return true;
+        }
+    }
+    return false;
 }
 
-static void write_record(uint8_t *rec, const struct entry *e)
+/* The entry of a pool with this key. */
+static bool lookup(uint8_t pool, const char *key, struct auto_entry *out)
+{
+    for (uint32_t i = 0; nth(pool, i, out); i++)
+        if (strcmp(out->key, key) == 0)
+            return true;
+    return false;
+}
+
+static void write_record(uint8_t *rec, const struct auto_entry *e)
 {
     uint32_t type = REG_SZ;
     memset(rec, 0, RECORD_BYTES);
@@ -111,7 +128,7 @@ static void handle(struct ic_request *r)
     uint8_t *rec = r->body + 4;
     uint32_t room = r->body_len - 4;
     char key[KEY_BYTES / 2], value[VALUE_BYTES / 2];
-    const struct entry *e;
+    struct auto_entry e;
     switch (op) {
     case OP_ENUMERATE: {
         uint32_t index;
@@ -120,11 +137,10 @@ static void handle(struct ic_request *r)
             return;
         }
         memcpy(&index, rec, 4);
-        e = nth(pool, index);
-        if (e == NULL)
+        if (!nth(pool, index, &e))
             r->header->status = IC_NO_MORE_ITEMS;
         else
-            write_record(rec + 4, e);
+            write_record(rec + 4, &e);
         return;
     }
     case OP_GET:
@@ -133,13 +149,10 @@ static void handle(struct ic_request *r)
             return;
         }
         read_key(rec, key, sizeof(key));
-        e = pool == POOL_AUTO ? NULL : find(pool == POOL_GUEST ? guest_pool : external_pool, key);
-        for (uint32_t i = 0; pool == POOL_AUTO && (e = nth(POOL_AUTO, i)) != NULL && strcmp(e->key, key) != 0; i++)
-            ;
-        if (e == NULL)
+        if (!lookup(pool, key, &e))
             r->header->status = IC_NOT_FOUND;
         else
-            write_record(rec, e);
+            write_record(rec, &e);
         return;
     case OP_SET: {
         uint32_t value_size;

@@ -63,8 +63,9 @@ uint64_t acpi_find_table(uint64_t rsdp_addr, const char signature[4])
     for (uint32_t i = 0; i < count; i++) {
         uint64_t addr = 0;
         memcpy(&addr, entries + i * entry_size, entry_size);
-        const struct sdt_header *t = valid_table(addr);
-        if (t != NULL && memcmp(t->signature, signature, 4) == 0)
+        /* The signature first: checksumming every table costs boot time. */
+        if (addr != 0 && memcmp(((const struct sdt_header *)(uintptr_t)addr)->signature, signature, 4) == 0 &&
+            valid_table(addr) != NULL)
             return addr;
     }
     return 0;
@@ -134,6 +135,10 @@ static uint32_t aml_integer(const uint8_t *p, uint32_t left, uint8_t *value)
 int acpi_find_s5(const uint8_t *aml, uint32_t len, uint8_t *typ_a, uint8_t *typ_b)
 {
     for (uint32_t i = 0; i + 4 < len; i++) {
+        const uint8_t *hit = memchr(aml + i, '_', len - 4 - i);
+        if (hit == NULL)
+            break;
+        i = (uint32_t)(hit - aml);
         if (memcmp(aml + i, "_S5_", 4) != 0)
             continue;
         /* Name(_S5_, Package(){...}): NameOp, optionally '\', the name. */

@@ -104,7 +104,10 @@ void lapic_timer_oneshot(uint64_t ns)
 /* PIT channel 2, gated through port 0x61, counts down 1.193182 MHz. */
 static uint64_t tsc_against_pit(void)
 {
-    const uint32_t pit_hz = 1193182, window_ticks = pit_hz / 500;   /* 2 ms */
+    /* 500 us: each PIT read is a VM exit of a microsecond or two, so the
+     * rate is good to about 0.5%; Hyper-V's reference time replaces the TSC
+     * as the clock when the host offers it. */
+    const uint32_t pit_hz = 1193182, window_ticks = pit_hz / 2000;
     uint8_t gate = inb(0x61);
     outb(0x61, (gate & ~0x02) | 0x01);          /* speaker off, gate on */
     outb(0x43, 0xb0);                           /* channel 2, lo/hi, mode 0 */
