@@ -127,11 +127,20 @@ unit-tests: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 test: deps $(IMAGE) unit-tests
 	@tests/run-tests.sh $(BUILD) $(UNIT_TESTS)
 
-bench: $(IMAGE)
-	@scripts/bench.sh $(IMAGE)
+# Benchmarks: host programs built optimised, without sanitizers.
+BENCH_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -Iinclude
+$(BUILD)/bench/bench_ring: tests/bench/bench_ring.c vmbus/ring.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(BENCH_CFLAGS) $^ -o $@ -lpthread
+$(BUILD)/bench/bench_open: tests/bench/bench_open.c $(HOSTED_SRCS) $(VMBUS_SRCS)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(BENCH_CFLAGS) $^ -o $@ -lpthread
+
+bench: $(IMAGE) $(BUILD)/bench/bench_ring $(BUILD)/bench/bench_open
+	@scripts/bench.sh $(IMAGE) $(BUILD)/bench
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/host $(BUILD)/symtab $(BUILD)/*.so $(BUILD)/*.efi $(BUILD)/run $(BUILD)/bench
+	rm -rf $(BUILD)/obj $(BUILD)/host $(BUILD)/symtab $(BUILD)/*.so $(BUILD)/*.efi $(BUILD)/run $(BUILD)/bench $(BUILD)/disk
 
 # Also drops the cached newlib build.
 distclean:

@@ -3,7 +3,7 @@
 #   make sign KEY=key.pem CERT=cert.pem    build/hvrt-signed.efi
 #   make image SIGNED=1 [KEY=... CERT=...] the images with the signed EFI (signs first
 #                                          when KEY is given, else uses the last make sign)
-#   make image-test                        tests/image/run-image-tests.sh (about a minute)
+#   make image-test                        tests/image/run-image-tests.sh (about 35 s)
 # ARGS goes into \hvrt.cfg on the ESP: the command line of a removable-media
 # boot. ESP_MIB and DISK_MIB change the sizes (64 and 72 MiB).
 

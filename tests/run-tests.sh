@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test and ends with one line "N passed, N failed":
 #   - the host unit tests (each prints its own "N passed, N failed");
-#   - the QEMU boot tests in tests/boot/cases, two at a time.
+#   - the QEMU boot tests in tests/boot/cases, two at a time;
+#   - the disk image and signing tests (tests/image/run-image-tests.sh).
 # Usage: run-tests.sh BUILD_DIR UNIT_TEST...   (the Makefile passes these)
 set -uo pipefail
 
@@ -90,6 +91,23 @@ for name in "${names[@]}"; do
         failures+=("boot: $name")
     fi
 done
+
+echo "== disk images and signing (tests/image)"
+out=$(tests/image/run-image-tests.sh "$build" 2>&1)
+status=$?
+printf '%s\n' "$out" | grep -E '^(ok|FAIL)' | sed 's/^/  /'
+summary=$(printf '%s\n' "$out" | tail -n 1)
+if [[ $summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+    p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
+else
+    p=0 f=1
+fi
+[ $status -ne 0 ] && [ "$f" = 0 ] && f=1
+passed=$((passed + p)) failed=$((failed + f))
+if [ "$f" != 0 ]; then
+    printf '%s\n' "$out" | grep -v '^ok' | sed 's/^/    /'
+    failures+=("image tests")
+fi
 
 [ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
 echo "$passed passed, $failed failed"

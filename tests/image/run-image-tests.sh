@@ -10,7 +10,7 @@
 #     db): the image signed with the snakeoil key boots; the unsigned image and
 #     one signed with another key are refused.
 # Usage: run-image-tests.sh [BUILD_DIR]   (default: build; needs BUILD_DIR/hvrt.efi)
-# About a minute on 2 cores; two QEMUs at a time, 60 s timeout each.
+# About 35 s on 2 cores; two QEMUs at a time, 60 s timeout each.
 set -uo pipefail
 # shellcheck disable=SC2016  # the bash -c snippets take their arguments as $1..., on purpose
 
