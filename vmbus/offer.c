@@ -8,40 +8,42 @@
 #include "vmbus/vmbus.h"
 
 static struct vmbus_offer offers[VMBUS_MAX_OFFERS];
-static unsigned count;
+static unsigned count;                          /* slots ever used, in arrival order */
+static uint16_t slot_of[VMBUS_MAX_RELID + 1];   /* relid -> slot + 1; 0: not live */
+static uint16_t free_slots[VMBUS_MAX_OFFERS];   /* slots of rescinded offers, for reuse */
+static unsigned free_count;
 static volatile bool all_delivered;
 static uint64_t refused;
 
 void vmbus_offers_reset(void)
 {
     count = 0;
+    free_count = 0;
+    memset(slot_of, 0, sizeof(slot_of));
     all_delivered = false;
     refused = 0;
 }
 
+/* O(1): a host may offer a thousand channels. */
 static struct vmbus_offer *find_live(uint32_t relid)
 {
-    for (unsigned i = 0; i < count; i++)
-        if (offers[i].relid == relid && !offers[i].rescinded)
-            return &offers[i];
-    return NULL;
+    if (relid > VMBUS_MAX_RELID || slot_of[relid] == 0)
+        return NULL;
+    return &offers[slot_of[relid] - 1];
 }
 
 void vmbus_on_offer(const struct vmbus_msg_offer *msg)
 {
     uint32_t relid = msg->child_relid;
     if (relid == 0 || relid > VMBUS_MAX_RELID || find_live(relid) != NULL ||
-        (count == VMBUS_MAX_OFFERS && vmbus_offer_count() == VMBUS_MAX_OFFERS)) {
+        (count == VMBUS_MAX_OFFERS && free_count == 0)) {
         refused++;
         return;
     }
     /* The slot of a rescinded (and released) offer is reused first. */
-    struct vmbus_offer *o = NULL;
-    for (unsigned i = 0; i < count && o == NULL; i++)
-        if (offers[i].rescinded)
-            o = &offers[i];
-    if (o == NULL)
-        o = &offers[count++];
+    unsigned slot = free_count > 0 ? free_slots[--free_count] : count++;
+    struct vmbus_offer *o = &offers[slot];
+    slot_of[relid] = (uint16_t)(slot + 1);
     memset(o, 0, sizeof(*o));
     o->class_id = msg->type;
     o->instance_id = msg->instance;
@@ -61,6 +63,8 @@ void vmbus_on_rescind(uint32_t relid)
     if (o == NULL)
         return;
     o->rescinded = true;
+    free_slots[free_count++] = (uint16_t)(slot_of[relid] - 1);
+    slot_of[relid] = 0;
     vmbus_cancel_requests(relid);
     /* An open channel releases the relid once it is closed; else now. */
     if (!vmbus_channel_rescind(relid))
@@ -78,10 +82,7 @@ bool vmbus_all_offers_delivered(void) { return all_delivered; }
 
 unsigned vmbus_offer_count(void)
 {
-    unsigned live = 0;
-    for (unsigned i = 0; i < count; i++)
-        live += !offers[i].rescinded;
-    return live;
+    return count - free_count;
 }
 
 bool vmbus_offer_at(unsigned index, struct vmbus_offer *out)

@@ -69,7 +69,7 @@ void vmbus_get_counters(struct vmbus_counters *out);
 
 /* ---- offer.c ---- */
 
-#define VMBUS_MAX_OFFERS 256
+#define VMBUS_MAX_OFFERS 1024
 #define VMBUS_MAX_RELID 2047
 
 struct vmbus_offer {
