@@ -150,3 +150,6 @@ distclean:
 
 # Disk images (make image: raw GPT, VHDX, fixed VHD) and signing (make sign): mk/image.mk
 -include mk/image.mk
+
+# Fuzzing (make fuzz, make fuzz-smoke): mk/fuzz.mk
+-include mk/fuzz.mk
