@@ -3,8 +3,7 @@
 #include <string.h>
 
 #include "tests/unit/check.h"
-#include "tests/hosted/hosted.h"
-#include "tests/hvsim/vmbus_host.h"
+#include "tests/hosted/vmbus_fixture.h"
 #include "arch/x86_64/hyperv/hyperv.h"
 #include "vmbus/vmbus.h"
 
@@ -13,22 +12,11 @@ static struct hvsim_vmbus *host;
 static void boot(enum hvsim_vmbus_flavor flavor, bool with_echo)
 {
     static const struct hvsim_vmbus_device devices[] = { { .model = HVSIM_VMBUS_ECHO }, { .model = HVSIM_VMBUS_SINK } };
-    struct hvsim_vmbus_config vc;
-    hvsim_vmbus_config_default(&vc, flavor);
-    vc.devices = with_echo ? devices : devices + 1;
-    vc.device_count = with_echo ? 2 : 1;
-    CHECK_EQ(hosted_start(NULL), 0);
-    CHECK_EQ(hyperv_init(), 0);
-    host = hvsim_vmbus_create(hosted_sim(), &vc);
+    host = fixture_start(flavor, with_echo ? devices : devices + 1, with_echo ? 2 : 1, 0);
+    CHECK(host != NULL, "fixture up");
 }
 
-static void shutdown(void)
-{
-    vmbus_disconnect();
-    hvsim_vmbus_destroy(host);
-    hyperv_teardown();
-    hosted_stop();
-}
+static void shutdown(void) { fixture_stop(host); }
 
 static void test_echo_app_like_hyperv_and_qemu(void)
 {

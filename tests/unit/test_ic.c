@@ -4,8 +4,7 @@
 #include <string.h>
 
 #include "tests/unit/check.h"
-#include "tests/hosted/hosted.h"
-#include "tests/hvsim/vmbus_host.h"
+#include "tests/hosted/vmbus_fixture.h"
 #include "tests/hvsim/vmbus_ic.h"
 #include <hvrt/ic.h>
 #include <hvrt/runtime.h>
@@ -23,13 +22,8 @@ static void boot(void)
         { .model = HVSIM_VMBUS_HEARTBEAT }, { .model = HVSIM_VMBUS_SHUTDOWN },
         { .model = HVSIM_VMBUS_TIMESYNC },  { .model = HVSIM_VMBUS_KVP },
     };
-    struct hvsim_vmbus_config vc;
-    hvsim_vmbus_config_default(&vc, HVSIM_VMBUS_HYPERV);
-    vc.devices = devices;
-    vc.device_count = 4;
-    CHECK_EQ(hosted_start(NULL), 0);
-    CHECK_EQ(hyperv_init(), 0);
-    host = hvsim_vmbus_create(hosted_sim(), &vc);
+    host = fixture_start(HVSIM_VMBUS_HYPERV, devices, 4, 0);
+    CHECK(host != NULL, "fixture up");
     /* Start every service, as the runtime does before the first app. */
     CHECK_EQ(hvrt_service_count(), 4);
     for (unsigned i = 0; i < hvrt_service_count(); i++)
@@ -42,10 +36,7 @@ static void boot(void)
 static void shutdown_sim(void)
 {
     ic_stop_all();
-    vmbus_disconnect();
-    hvsim_vmbus_destroy(host);
-    hyperv_teardown();
-    hosted_stop();
+    fixture_stop(host);
     for (int m = HVSIM_VMBUS_HEARTBEAT; m <= HVSIM_VMBUS_KVP; m++)
         hvsim_ic_set_config(m, NULL);
 }

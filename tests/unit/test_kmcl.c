@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include "tests/unit/check.h"
-#include "tests/hosted/hosted.h"
-#include "tests/hvsim/vmbus_host.h"
+#include "tests/hosted/vmbus_fixture.h"
 #include <hvrt/vmbus.h>
 #include "arch/platform.h"
 #include "arch/x86_64/hyperv/hyperv.h"
@@ -22,22 +21,11 @@ static const GUID *sink_guid = (const GUID *)&sink_class;
 static void boot(void)
 {
     static const struct hvsim_vmbus_device devices[] = { { .model = HVSIM_VMBUS_ECHO }, { .model = HVSIM_VMBUS_SINK } };
-    struct hvsim_vmbus_config vc;
-    hvsim_vmbus_config_default(&vc, HVSIM_VMBUS_HYPERV);
-    vc.devices = devices;
-    vc.device_count = 2;
-    CHECK_EQ(hosted_start(NULL), 0);
-    CHECK_EQ(hyperv_init(), 0);
-    host = hvsim_vmbus_create(hosted_sim(), &vc);
+    host = fixture_start(HVSIM_VMBUS_HYPERV, devices, 2, 0);
+    CHECK(host != NULL, "fixture up");
 }
 
-static void shutdown(void)
-{
-    vmbus_disconnect();
-    hvsim_vmbus_destroy(host);
-    hyperv_teardown();
-    hosted_stop();
-}
+static void shutdown(void) { fixture_stop(host); }
 
 /* What the callbacks saw. */
 static char events[64];

@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include "tests/unit/check.h"
-#include "tests/hosted/hosted.h"
-#include "tests/hvsim/vmbus_host.h"
+#include "tests/hosted/vmbus_fixture.h"
 #include "arch/platform.h"
 #include "arch/x86_64/hyperv/hyperv.h"
 #include "vmbus/vmbus.h"
@@ -24,12 +23,7 @@ static const struct hvsim_vmbus_device two_devices[] = {
 
 static void boot(struct hvsim_vmbus_config *vc)
 {
-    struct hvsim_config c;
-    hvsim_config_default(&c);
-    c.guest_mem_size = 64u << 20;   /* room for an 8190-page GPADL */
-    CHECK_EQ(hosted_start(&c), 0);
-    CHECK_EQ(hyperv_init(), 0);
-    host = hvsim_vmbus_create(hosted_sim(), vc);
+    host = fixture_start_config(vc, 64);   /* room for an 8190-page GPADL */
     CHECK(host != NULL, "VMBus host created");
 }
 
@@ -42,13 +36,7 @@ static void boot_default(enum hvsim_vmbus_flavor flavor)
     boot(&vc);
 }
 
-static void shutdown(void)
-{
-    vmbus_disconnect();
-    hvsim_vmbus_destroy(host);
-    hyperv_teardown();
-    hosted_stop();
-}
+static void shutdown(void) { fixture_stop(host); }
 
 static struct hvsim_vmbus_counters host_counters(void)
 {
