@@ -2,6 +2,7 @@
 # Runs every test and ends with one line "N passed, N failed":
 #   - the host unit tests (each prints its own "N passed, N failed");
 #   - the QEMU boot tests in tests/boot/cases, two at a time;
+#   - a short run of each fuzz target from its seed corpus (make fuzz-smoke);
 #   - the disk image and signing tests (tests/image/run-image-tests.sh).
 # Usage: run-tests.sh BUILD_DIR UNIT_TEST...   (the Makefile passes these)
 set -uo pipefail
@@ -92,22 +93,31 @@ for name in "${names[@]}"; do
     fi
 done
 
+# A sub-suite that prints ok/FAIL lines and its own "N passed, N failed".
+run_suite() {
+    local label=$1 out status summary p f
+    shift
+    out=$("$@" 2>&1)
+    status=$?
+    printf '%s\n' "$out" | grep -E '^(ok|FAIL)' | sed 's/^/  /'
+    summary=$(printf '%s\n' "$out" | tail -n 1)
+    if [[ $summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+        p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
+    else
+        p=0 f=1
+    fi
+    [ $status -ne 0 ] && [ "$f" = 0 ] && f=1
+    passed=$((passed + p)) failed=$((failed + f))
+    if [ "$f" != 0 ]; then
+        printf '%s\n' "$out" | grep -v '^ok' | tail -n 40 | sed 's/^/    /'
+        failures+=("$label")
+    fi
+}
+
+echo "== fuzz smoke (each libFuzzer target from its seed corpus)"
+run_suite "fuzz smoke" make -s fuzz-smoke
 echo "== disk images and signing (tests/image)"
-out=$(tests/image/run-image-tests.sh "$build" 2>&1)
-status=$?
-printf '%s\n' "$out" | grep -E '^(ok|FAIL)' | sed 's/^/  /'
-summary=$(printf '%s\n' "$out" | tail -n 1)
-if [[ $summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
-    p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
-else
-    p=0 f=1
-fi
-[ $status -ne 0 ] && [ "$f" = 0 ] && f=1
-passed=$((passed + p)) failed=$((failed + f))
-if [ "$f" != 0 ]; then
-    printf '%s\n' "$out" | grep -v '^ok' | sed 's/^/    /'
-    failures+=("image tests")
-fi
+run_suite "image tests" tests/image/run-image-tests.sh "$build"
 
 [ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
 echo "$passed passed, $failed failed"

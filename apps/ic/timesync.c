@@ -2,6 +2,7 @@
  * our wall clock now; SAMPLE corrects it when it is off by more than
  * 100 ms (no slewing). From version 4.0 the sample carries the reference
  * time at which the host took it, so its age can be added. */
+#include <stdint.h>
 #include <string.h>
 
 #include <hvrt/runtime.h>
@@ -23,13 +24,20 @@ static void handle(struct ic_request *r)
     memcpy(&parent, r->body, 8);
     memcpy(&reference, r->body + 8, 8);
     uint8_t flags = r->body[v4 ? 16 : 24];
-    if (parent < EPOCH_1601_TO_1970 || !(flags & (FLAG_SYNC | FLAG_SAMPLE)))
-        return;   /* a probe, or a time before 1970: answer, change nothing */
+    /* A probe, a time before 1970, or one too far out to count in
+     * nanoseconds (past the year 2262): answer, change nothing. */
+    if (!(flags & (FLAG_SYNC | FLAG_SAMPLE)) || parent < EPOCH_1601_TO_1970 ||
+        parent - EPOCH_1601_TO_1970 > (uint64_t)INT64_MAX / 100)
+        return;
     int64_t ns = (int64_t)(parent - EPOCH_1601_TO_1970) * 100;
     uint64_t now = hvrt_reference_time_100ns();
-    if (v4 && now >= reference && reference != 0)
-        ns += (int64_t)(now - reference) * 100;   /* the sample's age */
-    int64_t off = ns - hvrt_wall_clock_ns();
+    int64_t age;
+    if (v4 && reference != 0 && now >= reference && now - reference <= (uint64_t)INT64_MAX / 100 &&
+        !__builtin_add_overflow(ns, (int64_t)(now - reference) * 100, &age))
+        ns = age;   /* plus the sample's age */
+    int64_t off;
+    if (__builtin_sub_overflow(ns, hvrt_wall_clock_ns(), &off))
+        off = INT64_MAX;
     if ((flags & FLAG_SYNC) || off > SAMPLE_TOLERANCE_NS || off < -SAMPLE_TOLERANCE_NS)
         hvrt_set_wall_clock_ns(ns);
 }

@@ -130,6 +130,22 @@ static void test_timesync_sets_the_clock(void)
     }
 }
 
+static void test_timesync_ignores_impossible_times(void)
+{
+    boot();
+    int64_t before = hvrt_wall_clock_ns();
+    const uint64_t far[] = { UINT64_MAX, UNIX_1601 + 93000000000000000ull, UNIX_1601 - 1 };
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(hvsim_ic_timesync_send(host, relid_of[2], far[i], HVSIM_IC_TIMESYNC_SYNC), 0);
+    hvsim_advance_ns(hosted_sim(), 1000000);
+    struct hvsim_ic_info ts = state(2);
+    CHECK_EQ(ts.ts_replies, 3);
+    CHECK_EQ(ts.ts_last_status, HVSIM_IC_S_OK);
+    int64_t after = hvrt_wall_clock_ns();
+    CHECK(after >= before && after - before < 10000000ll, "clock untouched (moved %lld ns)", (long long)(after - before));
+    shutdown_sim();
+}
+
 static void test_kvp_enumeration_and_get(void)
 {
     boot();
@@ -230,6 +246,7 @@ int main(void)
     RUN_TEST(test_unsupported_version_is_refused_clearly);
     RUN_TEST(test_heartbeat_answers_every_beat);
     RUN_TEST(test_timesync_sets_the_clock);
+    RUN_TEST(test_timesync_ignores_impossible_times);
     RUN_TEST(test_kvp_enumeration_and_get);
     RUN_TEST(test_shutdown_in_order);
     RUN_TEST(test_shutdown_refuses_hibernate);

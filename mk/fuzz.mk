@@ -1,0 +1,107 @@
+# libFuzzer targets for what the host sends (docs/security.md).
+# Included from the main Makefile (-include mk/fuzz.mk); reuses its
+# HOSTED_SRCS, VMBUS_SRCS and BUILD.
+#   make fuzz-smoke        each target briefly from the seed corpus (tests/fuzz/corpus/)
+#   make fuzz              each target for FUZZ_SECONDS (default 60), then coverage
+#   make fuzz FUZZ_TARGETS=fuzz_ring FUZZ_SECONDS=600
+# Everything lands under build/fuzz/; the committed seeds are never written to
+# (the fuzzer's corpus is build/fuzz/corpus/<target>, seeded from them).
+
+FUZZ_CC      ?= clang-14
+FUZZ_PROFDATA ?= llvm-profdata-14
+FUZZ_COV     ?= llvm-cov-14
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_RUNS ?= 2000
+FUZZ_DIR     := $(or $(BUILD),build)/fuzz
+FUZZ_TARGETS ?= fuzz_ring fuzz_vmbus_msg fuzz_ic
+
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer -I. -Iinclude
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+# Objects: instrumented for coverage feedback, no libFuzzer main; the final
+# link alone adds -fsanitize=fuzzer.
+FUZZ_OBJ_FLAGS := $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_LINK_FLAGS := $(FUZZ_SAN) -fsanitize=fuzzer
+# Coverage build: source-based profiles, no sanitizers.
+FUZZ_COV_FLAGS := $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -fprofile-instr-generate -fcoverage-mapping
+
+fuzz_ring_SRCS      := tests/fuzz/fuzz_ring.c vmbus/ring.c
+fuzz_vmbus_msg_SRCS := tests/fuzz/fuzz_vmbus_msg.c $(HOSTED_SRCS) $(VMBUS_SRCS)
+# kmcl_shim.c compiles vmbus/kmcl.c (unchanged) with accessors: see fuzz_ic.c.
+fuzz_ic_SRCS        := tests/fuzz/fuzz_ic.c tests/fuzz/kmcl_shim.c $(HOSTED_SRCS) \
+                       $(filter-out vmbus/kmcl.c,$(VMBUS_SRCS)) $(wildcard apps/ic/*.c)
+
+# What the coverage report covers: the parsers of host data.
+FUZZ_COV_SRCS := vmbus/ring.c vmbus/connection.c vmbus/offer.c vmbus/kmcl.c \
+                 $(wildcard apps/ic/*.c) arch/x86_64/hyperv/synic.c
+
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-clean
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_OBJ_FLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_DIR)/cov-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) -MMD -MP -c $< -o $@
+
+define FUZZ_TARGET_RULES
+$(FUZZ_DIR)/$(1): $$(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$$($(1)_SRCS))
+	@echo "  FUZZLD  $$@"
+	$$(Q)$(FUZZ_CC) $(FUZZ_LINK_FLAGS) $$^ -o $$@ -lpthread
+$(FUZZ_DIR)/cov/$(1): $$(patsubst %.c,$(FUZZ_DIR)/cov-obj/%.o,$$($(1)_SRCS))
+	@mkdir -p $$(dir $$@)
+	$$(Q)$(FUZZ_CC) -fsanitize=fuzzer -fprofile-instr-generate $$^ -o $$@ -lpthread
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_TARGET_RULES,$(t))))
+
+fuzz-build: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
+
+# One line per target, then "N passed, N failed". -runs bounds the work
+# (with the seeds first); -max_total_time caps it at 10 s a target.
+fuzz-smoke: fuzz-build
+	@pass=0; fail=0; \
+	for t in $(FUZZ_TARGETS); do \
+	    log=$(FUZZ_DIR)/$$t-smoke.log; mkdir -p $(FUZZ_DIR)/crashes; \
+	    if $(FUZZ_DIR)/$$t -runs=$(FUZZ_SMOKE_RUNS) -max_total_time=10 -seed=1 \
+	        -artifact_prefix=$(FUZZ_DIR)/crashes/$$t- \
+	        tests/fuzz/corpus/$$t > $$log 2>&1; then \
+	        n=$$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' $$log | tail -1); \
+	        echo "ok   fuzz: $$t ($${n:-?} execs)"; pass=$$((pass+1)); \
+	    else \
+	        echo "FAIL fuzz: $$t (see $$log)"; grep -m1 -A3 "ERROR\|runtime error\|deadly signal" $$log; fail=$$((fail+1)); \
+	    fi; \
+	done; \
+	echo "$$pass passed, $$fail failed"; test $$fail -eq 0
+
+# Each target for FUZZ_SECONDS on a corpus under build/fuzz/corpus/<target>
+# (seeded from the committed one), then a coverage report of the parsers
+# from replaying that corpus through a profile-instrumented build.
+fuzz: fuzz-build $(addprefix $(FUZZ_DIR)/cov/,$(FUZZ_TARGETS))
+	@pass=0; fail=0; \
+	for t in $(FUZZ_TARGETS); do \
+	    corpus=$(FUZZ_DIR)/corpus/$$t; mkdir -p $$corpus $(FUZZ_DIR)/crashes; \
+	    cp -n tests/fuzz/corpus/$$t/* $$corpus/ 2>/dev/null; \
+	    log=$(FUZZ_DIR)/$$t.log; \
+	    if $(FUZZ_DIR)/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ_DIR)/crashes/$$t- $$corpus > $$log 2>&1; then \
+	        n=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log | tail -1); \
+	        c=$$(ls $$corpus | wc -l); \
+	        echo "ok   fuzz: $$t ($${n:-?} execs in $(FUZZ_SECONDS) s, corpus $$c)"; pass=$$((pass+1)); \
+	    else \
+	        echo "FAIL fuzz: $$t (see $$log; crash inputs in $(FUZZ_DIR)/crashes/)"; \
+	        grep -m1 -A12 'ERROR\|runtime error\|deadly signal' $$log; fail=$$((fail+1)); \
+	    fi; \
+	    rm -f $(FUZZ_DIR)/cov/$$t.*.profraw; \
+	    LLVM_PROFILE_FILE=$(FUZZ_DIR)/cov/$$t.%p.profraw \
+	        $(FUZZ_DIR)/cov/$$t -runs=0 $$corpus > $(FUZZ_DIR)/cov/$$t.log 2>&1; \
+	    $(FUZZ_PROFDATA) merge -sparse $(FUZZ_DIR)/cov/$$t.*.profraw -o $(FUZZ_DIR)/cov/$$t.profdata && \
+	    echo "coverage ($$t):" && \
+	    $(FUZZ_COV) report $(FUZZ_DIR)/cov/$$t -instr-profile=$(FUZZ_DIR)/cov/$$t.profdata \
+	        $(FUZZ_COV_SRCS) | sed -n '/^Filename/,$$p' | grep -v '^-\|^$$' | awk '$$2 != 0 || NR == 1'; \
+	done; \
+	echo "$$pass passed, $$fail failed"; test $$fail -eq 0
+
+fuzz-clean:
+	rm -rf $(FUZZ_DIR)
+
+-include $(shell find $(FUZZ_DIR) -name '*.d' 2>/dev/null)
