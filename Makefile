@@ -113,6 +113,7 @@ test_vmbus_SRCS      := $(HOSTED_SRCS) $(VMBUS_SRCS)
 test_kmcl_SRCS       := $(HOSTED_SRCS) $(VMBUS_SRCS)
 test_apps_vmbus_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS) $(wildcard apps/echo/*.c apps/vmbus-info/*.c)
 test_ic_SRCS         := $(HOSTED_SRCS) $(VMBUS_SRCS) $(wildcard apps/ic/*.c)
+test_integrity_SRCS  := $(HOSTED_SRCS) $(VMBUS_SRCS)
 test_ring_SRCS       := vmbus/ring.c
 test_gpadl_msgs_SRCS := vmbus/gpadl_msgs.c
 $(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRCS)))
@@ -136,7 +137,7 @@ $(BUILD)/bench/bench_open: tests/bench/bench_open.c $(HOSTED_SRCS) $(VMBUS_SRCS)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(BENCH_CFLAGS) $^ -o $@ -lpthread
 
-bench: $(IMAGE) $(BUILD)/bench/bench_ring $(BUILD)/bench/bench_open
+bench: $(IMAGE) $(BUILD)/bench/bench_ring $(BUILD)/bench/bench_open $(BUILD)/host/test_integrity
 	@scripts/bench.sh $(IMAGE) $(BUILD)/bench
 
 clean:

@@ -10,6 +10,7 @@
 #   min_mem_mib            the smallest -m (of 32, 48, 64) at which hello runs
 #   ring_*, memcpy_*, signals_per_1k   hosted ring benchmark (two threads)
 #   open_msgs_N            messages posted to open a channel with N-page rings
+#   integrity_1e8_failures 0 when 10^8 packets came back through echo all, once, in order
 # Usage: bench.sh IMAGE BENCH_DIR (the Makefile passes them)
 set -euo pipefail
 image=${1:?usage: bench.sh IMAGE BENCH_DIR}
@@ -53,6 +54,13 @@ put min_mem_mib "$min"
 echo "bench: hosted ring and control path ..." >&2
 while read -r key value; do put "$key" "$value"; done < <("$bench/bench_ring")
 while read -r key value; do put "$key" "$value"; done < <("$bench/bench_open")
+
+echo "bench: integrity, 10^8 packets through echo (a few minutes) ..." >&2
+if [ -x build/host/test_integrity ] && INTEGRITY_PACKETS=100000000 build/host/test_integrity > "$out/integrity.log" 2>&1; then
+    put integrity_1e8_failures 0
+else
+    put integrity_1e8_failures 1
+fi
 
 printf '\n%-24s %14s\n' figure value
 for k in "${order[@]}"; do printf '%-24s %14s\n' "$k" "${fig[$k]}"; done
