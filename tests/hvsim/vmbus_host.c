@@ -676,6 +676,8 @@ static void on_gpadl_teardown(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn
         if (ch)
             chan_close(ch);
     }
+    if (vb->faults.ignore_gpadl_teardown)
+        return;   /* the host keeps the pages mapped and never says so */
     gpadl_free(g);
     vb->counters.gpadls_torndown++;
     struct vmbus_msg_gpadl_torndown r = { .hdr.type = VMBUS_MSG_GPADL_TORNDOWN, .gpadl = t.gpadl };

@@ -78,6 +78,7 @@ struct hvsim_vmbus_faults {
     bool refuse_open;           /* OPENCHANNEL answered with status 1 */
     bool ignore_request_offers; /* no offers, no ALLOFFERS_DELIVERED */
     bool ignore_unload;         /* no UNLOAD_RESPONSE */
+    bool ignore_gpadl_teardown; /* GPADL_TEARDOWN never answered (the GPADL stays) */
 };
 
 struct hvsim_vmbus_config {

@@ -249,6 +249,35 @@ static void test_open_refused_and_ignored(void)
     shutdown();
 }
 
+static void test_pages_stay_until_the_host_lets_go(void)
+{
+    boot_default(HVSIM_VMBUS_HYPERV);
+    CHECK_EQ(vmbus_connect(NULL), VMBUS_OK);
+    struct vmbus_offer o;
+    vmbus_offer_at(0, &o);
+    static struct vmbus_channel ch;
+    uint64_t before = hosted_pages_in_use();
+    CHECK_EQ(vmbus_channel_open(&ch, &o, 4096, 4096, NULL, 0, NULL, NULL, 1000), VMBUS_OK);
+    uint64_t open = hosted_pages_in_use();
+    struct hvsim_vmbus_faults f = { .ignore_gpadl_teardown = true };
+    hvsim_vmbus_set_faults(host, &f);
+    CHECK_EQ(vmbus_channel_close(&ch, 200), VMBUS_E_TIMEOUT);
+    CHECK_EQ(hosted_pages_in_use(), open);   /* the ring pages are still the host's */
+    CHECK(open > before, "the ring took pages");
+
+    /* A GPADL made through the API: the same when its teardown goes unanswered. */
+    uint64_t gpa;
+    void *pages = platform_pages_alloc(2, &gpa);
+    uint32_t handle;
+    f = (struct hvsim_vmbus_faults){ 0 };
+    hvsim_vmbus_set_faults(host, &f);
+    CHECK_EQ(vmbus_gpadl_create(o.relid, pages, 2, &handle, 1000), VMBUS_OK);
+    f.ignore_gpadl_teardown = true;
+    hvsim_vmbus_set_faults(host, &f);
+    CHECK_EQ(vmbus_gpadl_teardown(o.relid, handle, 200), VMBUS_E_TIMEOUT);
+    shutdown();
+}
+
 static void test_rescind_of_an_open_channel(void)
 {
     boot_default(HVSIM_VMBUS_HYPERV);
@@ -406,6 +435,7 @@ int main(void)
     RUN_TEST(test_gpadls_at_message_boundaries);
     RUN_TEST(test_channel_echo_across_wraparound);
     RUN_TEST(test_open_refused_and_ignored);
+    RUN_TEST(test_pages_stay_until_the_host_lets_go);
     RUN_TEST(test_rescind_of_an_open_channel);
     RUN_TEST(test_unload_on_disconnect);
     RUN_TEST(test_rescind_before_during_open_and_gpadl);
