@@ -114,6 +114,7 @@ test_kmcl_SRCS       := $(HOSTED_SRCS) $(VMBUS_SRCS)
 test_apps_vmbus_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS) $(wildcard apps/echo/*.c apps/vmbus-info/*.c)
 test_ic_SRCS         := $(HOSTED_SRCS) $(VMBUS_SRCS) $(wildcard apps/ic/*.c)
 test_integrity_SRCS  := $(HOSTED_SRCS) $(VMBUS_SRCS)
+test_faults_SRCS     := $(HOSTED_SRCS) $(VMBUS_SRCS)
 test_ring_SRCS       := vmbus/ring.c
 test_gpadl_msgs_SRCS := vmbus/gpadl_msgs.c
 $(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRCS)))

@@ -29,9 +29,10 @@ void *platform_gpa_to_va(uint64_t gpa);
 typedef unsigned long platform_irq_state;
 platform_irq_state platform_irq_save(void);          /* disables, returns the old state */
 void platform_irq_restore(platform_irq_state state);
-/* Halts until an interrupt has been handled (or a spurious wakeup): callers
- * re-check their condition in a loop. Call with interrupts enabled. */
-void platform_wait_for_interrupt(void);
+/* Halts until an interrupt has been handled or deadline_ns (platform time)
+ * has come, whichever is first; UINT64_MAX: no deadline. Callers re-check
+ * their condition in a loop. Call with interrupts enabled. */
+void platform_wait_until(uint64_t deadline_ns);
 uint64_t platform_time_ns(void);                      /* monotonic */
 /* From an interrupt handler: run fn(arg) once the interrupt is over, in the
  * context it interrupted, with interrupts enabled (so fn may wait). */

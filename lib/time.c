@@ -54,6 +54,21 @@ int64_t time_realtime_ns(void) { return realtime_offset_ns + (int64_t)time_ns();
 
 void time_set_realtime_ns(int64_t ns) { realtime_offset_ns = ns - (int64_t)time_ns(); }
 
+void time_wait_until(uint64_t deadline)
+{
+    irq_disable();
+    uint64_t now = time_ns();
+    if (now < deadline) {
+        if (deadline != UINT64_MAX)
+            oneshot_timer(deadline - now);   /* without it, a silent host would halt us for good */
+        irq_enable_and_halt();
+        irq_disable();
+        if (deadline != UINT64_MAX)
+            oneshot_timer(0);
+    }
+    irq_enable();
+}
+
 void time_sleep_ns(uint64_t ns)
 {
     uint64_t deadline = time_ns() + ns;

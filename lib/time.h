@@ -19,6 +19,10 @@ uint64_t time_tsc_to_ns(uint64_t ticks);
 void time_use_source(uint64_t (*ns_since_anything)(void));
 void time_use_timer(void (*oneshot)(uint64_t ns));
 
+/* Halts until any interrupt or the deadline (time_ns), whichever is first;
+ * UINT64_MAX: no deadline. Returns with interrupts enabled. */
+void time_wait_until(uint64_t deadline_ns);
+
 /* Sleeps with the CPU halted between timer interrupts. */
 void time_sleep_ns(uint64_t ns);
 

@@ -656,7 +656,7 @@ static NTSTATUS send(VMBPACKET p, const void *buffer, UINT32 length, const void 
     uint64_t deadline = platform_time_ns() + (uint64_t)OPEN_TIMEOUT_MS * 1000000;
     int status;
     while ((status = vmbus_channel_send(&ch->core, &out)) == VMBUS_E_BUSY && s && platform_time_ns() < deadline)
-        platform_wait_for_interrupt();   /* the host reads, then signals pending_send_size */
+        platform_wait_until(deadline);   /* the host reads, then signals pending_send_size */
     if (status != VMBUS_OK) {
         if (wait) {
             s = platform_irq_save();
@@ -775,8 +775,9 @@ NTSTATUS VmbChannelSendSynchronousRequest(VMBCHANNEL Channel, PVOID Buffer, UINT
     int64_t t = Timeout ? Timeout->QuadPart : 0;
     uint64_t wait_ns = Timeout ? (uint64_t)(t < 0 ? -t : t) * 100 : UINT64_MAX;
     uint64_t start = platform_time_ns();
-    while (!p.done && (wait_ns == UINT64_MAX || platform_time_ns() - start < wait_ns))
-        platform_wait_for_interrupt();
+    uint64_t deadline = wait_ns == UINT64_MAX || wait_ns > UINT64_MAX - start ? UINT64_MAX : start + wait_ns;
+    while (!p.done && platform_time_ns() < deadline)
+        platform_wait_until(deadline);
     platform_irq_state s = platform_irq_save();
     bool done = p.done;
     if (!done) {

@@ -49,9 +49,9 @@ void platform_irq_restore(platform_irq_state state)
         irq_enable();
 }
 
-void platform_wait_for_interrupt(void)
+void platform_wait_until(uint64_t deadline_ns)
 {
-    irq_enable_and_halt();
+    time_wait_until(deadline_ns);
 }
 
 uint64_t platform_time_ns(void) { return time_ns(); }

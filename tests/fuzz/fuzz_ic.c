@@ -117,7 +117,7 @@ static void setup(void)
         }
     }
     for (int i = 0; i < 16; i++)   /* let the host's NEGOTIATEs be answered */
-        platform_wait_for_interrupt();
+        platform_wait_until(UINT64_MAX);
     up = true;
     iterations = 0;
 }

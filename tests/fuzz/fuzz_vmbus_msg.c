@@ -101,7 +101,7 @@ static void drain(void)
 {
     struct hvsim *sim = hosted_sim();
     for (int i = 0; i < 256 && hvsim_queued_messages(sim, 0, VMBUS_SINT) > 0; i++)
-        platform_wait_for_interrupt();
+        platform_wait_until(UINT64_MAX);
     hosted_run_deferred();
 }
 

@@ -150,11 +150,14 @@ void platform_irq_restore(platform_irq_state state)
 }
 
 /* Nothing runs between interrupts in a simulation: jump to the next timed
- * event, or let a millisecond pass so that timeouts still expire. */
-void platform_wait_for_interrupt(void)
+ * event, but never past the deadline, so timeouts mean what they say. */
+void platform_wait_until(uint64_t deadline_ns)
 {
-    if (!hvsim_advance_to_next_event(sim))
-        hvsim_advance_ns(sim, 1000000);
+    uint64_t now = hvsim_now_ns(sim), next;
+    if (hvsim_next_event_ns(sim, &next) && next <= deadline_ns)
+        hvsim_advance_to_next_event(sim);
+    else if (deadline_ns > now)
+        hvsim_advance_ns(sim, deadline_ns == UINT64_MAX ? 1000000 : deadline_ns - now);
     if (irqs_on)
         hosted_run_deferred();
 }
@@ -300,7 +303,7 @@ void hvrt_sleep_us(uint64_t us)
 {
     uint64_t until = platform_time_ns() + us * 1000;
     while (platform_time_ns() < until)
-        platform_wait_for_interrupt();
+        platform_wait_until(until);
 }
 
 int hosted_run_app(const char *command_line)
