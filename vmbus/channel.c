@@ -36,7 +36,11 @@ int vmbus_channel_open(struct vmbus_channel *ch, const struct vmbus_offer *offer
 
     int status = vmbus_gpadl_create(offer->relid, pages, ch->ring_page_count, &ch->gpadl, timeout_ms);
     if (status != VMBUS_OK) {
-        if (status != VMBUS_E_TIMEOUT)   /* a timed-out GPADL may exist at the host: keep the pages */
+        /* Free the pages only when the host cannot hold them: it refused, or
+         * nothing was sent. A GPADL that timed out, was rescinded mid-way or
+         * got a garbled answer may exist at the host: the pages stay its. */
+        if (status == VMBUS_E_REFUSED || status == VMBUS_E_INVALID || status == VMBUS_E_NO_MEMORY ||
+            status == VMBUS_E_BUSY)
             platform_pages_free(pages, ch->ring_page_count);
         return status;
     }

@@ -51,6 +51,8 @@ int vmbus_gpadl_create(uint32_t relid, void *va, uint32_t pages, uint32_t *handl
     status = vmbus_await(w, &reply, sizeof(reply), timeout_ms);
     if (status != VMBUS_OK)
         return status;
+    if (reply.child_relid != relid)
+        return VMBUS_E_HOST;   /* not the answer we asked for: the GPADL's fate is unknown */
     if (reply.status != 0)
         return VMBUS_E_REFUSED;
     *handle = h;
