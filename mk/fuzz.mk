@@ -57,14 +57,17 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_TARGET_RULES,$(t))))
 fuzz-build: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
 
 # One line per target, then "N passed, N failed". -runs bounds the work
-# (with the seeds first); -max_total_time caps it at 10 s a target.
+# (with the seeds first); -max_total_time caps it at 10 s a target. New
+# inputs go to a scratch directory (the first one given): the committed
+# seeds stay as they are.
 fuzz-smoke: fuzz-build
 	@pass=0; fail=0; \
 	for t in $(FUZZ_TARGETS); do \
 	    log=$(FUZZ_DIR)/$$t-smoke.log; mkdir -p $(FUZZ_DIR)/crashes; \
+	    scratch=$(FUZZ_DIR)/smoke-corpus/$$t; rm -rf $$scratch; mkdir -p $$scratch; \
 	    if $(FUZZ_DIR)/$$t -runs=$(FUZZ_SMOKE_RUNS) -max_total_time=10 -seed=1 \
 	        -artifact_prefix=$(FUZZ_DIR)/crashes/$$t- \
-	        tests/fuzz/corpus/$$t > $$log 2>&1; then \
+	        $$scratch tests/fuzz/corpus/$$t > $$log 2>&1; then \
 	        n=$$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' $$log | tail -1); \
 	        echo "ok   fuzz: $$t ($${n:-?} execs)"; pass=$$((pass+1)); \
 	    else \
