@@ -38,6 +38,16 @@ static void boot_default(enum hvsim_vmbus_flavor flavor)
 
 static void shutdown(void) { fixture_stop(host); }
 
+/* A Hyper-V-like host offering echo (first) and sink, connected. */
+static struct vmbus_offer connect_to_echo(void)
+{
+    boot_default(HVSIM_VMBUS_HYPERV);
+    CHECK_EQ(vmbus_connect(NULL), VMBUS_OK);
+    struct vmbus_offer o;
+    CHECK(vmbus_offer_at(0, &o) && vmbus_guid_equal(&o.class_id, &echo_class), "echo offered first");
+    return o;
+}
+
 static struct hvsim_vmbus_counters host_counters(void)
 {
     struct hvsim_vmbus_counters c;
@@ -145,10 +155,7 @@ static void test_offers_listed_with_their_fields(void)
 
 static void test_gpadls_at_message_boundaries(void)
 {
-    boot_default(HVSIM_VMBUS_HYPERV);
-    CHECK_EQ(vmbus_connect(NULL), VMBUS_OK);
-    struct vmbus_offer o;
-    vmbus_offer_at(0, &o);
+    struct vmbus_offer o = connect_to_echo();
     const uint32_t sizes[] = { 1, 26, 27, 54, 55, 8190 };
     for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         uint64_t gpa;
@@ -230,10 +237,7 @@ static void test_channel_echo_across_wraparound(void)
 
 static void test_open_refused_and_ignored(void)
 {
-    boot_default(HVSIM_VMBUS_HYPERV);
-    CHECK_EQ(vmbus_connect(NULL), VMBUS_OK);
-    struct vmbus_offer o;
-    vmbus_offer_at(0, &o);
+    struct vmbus_offer o = connect_to_echo();
     static struct vmbus_channel ch;
     uint64_t before = hosted_pages_in_use();
     struct hvsim_vmbus_faults f = { .refuse_open = true };
@@ -251,10 +255,7 @@ static void test_open_refused_and_ignored(void)
 
 static void test_pages_stay_until_the_host_lets_go(void)
 {
-    boot_default(HVSIM_VMBUS_HYPERV);
-    CHECK_EQ(vmbus_connect(NULL), VMBUS_OK);
-    struct vmbus_offer o;
-    vmbus_offer_at(0, &o);
+    struct vmbus_offer o = connect_to_echo();
     static struct vmbus_channel ch;
     uint64_t before = hosted_pages_in_use();
     CHECK_EQ(vmbus_channel_open(&ch, &o, 4096, 4096, NULL, 0, NULL, NULL, 1000), VMBUS_OK);
@@ -280,10 +281,7 @@ static void test_pages_stay_until_the_host_lets_go(void)
 
 static void test_rescind_of_an_open_channel(void)
 {
-    boot_default(HVSIM_VMBUS_HYPERV);
-    CHECK_EQ(vmbus_connect(NULL), VMBUS_OK);
-    struct vmbus_offer o;
-    vmbus_offer_at(0, &o);
+    struct vmbus_offer o = connect_to_echo();
     static struct vmbus_channel ch;
     CHECK_EQ(vmbus_channel_open(&ch, &o, 4096, 4096, NULL, 0, NULL, NULL, 1000), VMBUS_OK);
     CHECK_EQ(hvsim_vmbus_rescind(host, o.relid), 0);
@@ -321,10 +319,7 @@ static void rescind_now(void *ctx, struct hvsim *sim)
 
 static void test_rescind_before_during_open_and_gpadl(void)
 {
-    boot_default(HVSIM_VMBUS_HYPERV);
-    CHECK_EQ(vmbus_connect(NULL), VMBUS_OK);
-    struct vmbus_offer o;
-    vmbus_offer_at(0, &o);
+    struct vmbus_offer o = connect_to_echo();
     static struct vmbus_channel ch;
 
     /* During the open: the host never answers, then takes the offer back. */
