@@ -523,13 +523,19 @@ static struct hvsim_vmbus_config one_echo_cfg(enum hvsim_vmbus_flavor flavor, st
     return cfg;
 }
 
+/* One echo device, offered by a host of this flavour, connected at 4.0. */
+static void echo_guest_up(struct guest *g, enum hvsim_vmbus_flavor flavor)
+{
+    static struct hvsim_vmbus_device dev;
+    struct hvsim_vmbus_config cfg = one_echo_cfg(flavor, &dev);
+    guest_up(g, &cfg);
+    connect_and_offers(g, VMBUS_VERSION_WIN10);
+}
+
 static void test_gpadl_sizes(void)
 {
-    struct hvsim_vmbus_device dev;
-    struct hvsim_vmbus_config cfg = one_echo_cfg(HVSIM_VMBUS_HYPERV, &dev);
     struct guest g;
-    guest_up(&g, &cfg);
-    connect_and_offers(&g, VMBUS_VERSION_WIN10);
+    echo_guest_up(&g, HVSIM_VMBUS_HYPERV);
     static const uint32_t sizes[] = { 1, 26, 27, 55, 300 };
     for (uint32_t i = 0; i < 5; i++) {
         uint32_t handle = 0xE1E10 + i;
@@ -569,11 +575,8 @@ static void test_gpadl_sizes(void)
 
 static void test_gpadl_failures(void)
 {
-    struct hvsim_vmbus_device dev;
-    struct hvsim_vmbus_config cfg = one_echo_cfg(HVSIM_VMBUS_HYPERV, &dev);
     struct guest g;
-    guest_up(&g, &cfg);
-    connect_and_offers(&g, VMBUS_VERSION_WIN10);
+    echo_guest_up(&g, HVSIM_VMBUS_HYPERV);
     CHECK_EQ(create_gpadl(&g, 1, 0x100, RING_GPA, 4), 0);
     /* Duplicate handle (the first stays). */
     CHECK_EQ(create_gpadl(&g, 1, 0x100, RING_GPA + 0x10000, 30), HVSIM_VMBUS_GPADL_FAILED);
@@ -643,11 +646,8 @@ static void test_gpadl_failures(void)
 
 static void test_gpadl_qemu_shapes(void)
 {
-    struct hvsim_vmbus_device dev;
-    struct hvsim_vmbus_config cfg = one_echo_cfg(HVSIM_VMBUS_QEMU, &dev);
     struct guest g;
-    guest_up(&g, &cfg);
-    connect_and_offers(&g, VMBUS_VERSION_WIN10);
+    echo_guest_up(&g, HVSIM_VMBUS_QEMU);
     /* Single range of whole pages: created, GPADL_CREATED rounded to 24. */
     uint8_t buf[VMBUS_MSG_MAX_SIZE];
     uint64_t pfn = pfn_of(RING_GPA);
@@ -710,11 +710,8 @@ static void test_gpadl_ignored_by_fault(void)
 
 static void test_open_echo_close(void)
 {
-    struct hvsim_vmbus_device dev;
-    struct hvsim_vmbus_config cfg = one_echo_cfg(HVSIM_VMBUS_HYPERV, &dev);
     struct guest g;
-    guest_up(&g, &cfg);
-    connect_and_offers(&g, VMBUS_VERSION_WIN10);
+    echo_guest_up(&g, HVSIM_VMBUS_HYPERV);
     struct gchan c;
     CHECK_EQ(open_chan(&g, &c, 1, 0xE1E10, RING_GPA, 4, 4), 0);
     struct hvsim_vmbus_channel_info info;
@@ -799,11 +796,8 @@ static void test_open_echo_close(void)
 
 static void test_echo_gpa_direct(void)
 {
-    struct hvsim_vmbus_device dev;
-    struct hvsim_vmbus_config cfg = one_echo_cfg(HVSIM_VMBUS_HYPERV, &dev);
     struct guest g;
-    guest_up(&g, &cfg);
-    connect_and_offers(&g, VMBUS_VERSION_WIN10);
+    echo_guest_up(&g, HVSIM_VMBUS_HYPERV);
     struct gchan c;
     CHECK_EQ(open_chan(&g, &c, 1, 1, RING_GPA, 4, 4), 0);
     /* A buffer spanning 3 scattered pages, from offset 4000, 5000 bytes. */
@@ -855,11 +849,8 @@ static void test_echo_gpa_direct(void)
 
 static void test_open_failures(void)
 {
-    struct hvsim_vmbus_device dev;
-    struct hvsim_vmbus_config cfg = one_echo_cfg(HVSIM_VMBUS_HYPERV, &dev);
     struct guest g;
-    guest_up(&g, &cfg);
-    connect_and_offers(&g, VMBUS_VERSION_WIN10);
+    echo_guest_up(&g, HVSIM_VMBUS_HYPERV);
     CHECK_EQ(create_gpadl(&g, 1, 0x30, RING_GPA, 6), 0);
     struct vmbus_msg_open_channel o;
     memset(&o, 0, sizeof(o));
@@ -991,11 +982,8 @@ static void test_rescind(void)
 
 static void test_unload_and_reconnect(void)
 {
-    struct hvsim_vmbus_device dev;
-    struct hvsim_vmbus_config cfg = one_echo_cfg(HVSIM_VMBUS_HYPERV, &dev);
     struct guest g;
-    guest_up(&g, &cfg);
-    connect_and_offers(&g, VMBUS_VERSION_WIN10);
+    echo_guest_up(&g, HVSIM_VMBUS_HYPERV);
     struct gchan c;
     CHECK_EQ(open_chan(&g, &c, 1, 0x50, RING_GPA, 2, 2), 0);
     CHECK_EQ(post_header(&g, VMBUS_MSG_UNLOAD), HV_STATUS_SUCCESS);
@@ -1048,11 +1036,8 @@ static void test_echo_waits_for_room(void)
 {
     /* 1-page rings: the guest writes more than the host->guest ring holds;
      * the host echoes what fits and resumes when the guest reads. */
-    struct hvsim_vmbus_device dev;
-    struct hvsim_vmbus_config cfg = one_echo_cfg(HVSIM_VMBUS_HYPERV, &dev);
     struct guest g;
-    guest_up(&g, &cfg);
-    connect_and_offers(&g, VMBUS_VERSION_WIN10);
+    echo_guest_up(&g, HVSIM_VMBUS_HYPERV);
     struct gchan c;
     CHECK_EQ(open_chan(&g, &c, 1, 0x60, RING_GPA, 4, 1), 0);
     uint8_t payload[1000];
@@ -1147,11 +1132,8 @@ static void test_sink_and_source(void)
 
 static void test_bad_ring_packet_is_counted(void)
 {
-    struct hvsim_vmbus_device dev;
-    struct hvsim_vmbus_config cfg = one_echo_cfg(HVSIM_VMBUS_HYPERV, &dev);
     struct guest g;
-    guest_up(&g, &cfg);
-    connect_and_offers(&g, VMBUS_VERSION_WIN10);
+    echo_guest_up(&g, HVSIM_VMBUS_HYPERV);
     struct gchan c;
     CHECK_EQ(open_chan(&g, &c, 1, 0x80, RING_GPA, 1, 1), 0);
     /* A descriptor with len8 < offset8, published by hand. */
