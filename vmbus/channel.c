@@ -130,24 +130,36 @@ int vmbus_channel_send(struct vmbus_channel *ch, const struct vmbus_packet_out *
     return VMBUS_OK;
 }
 
-int vmbus_channel_recv(struct vmbus_channel *ch, void *buf, uint32_t buf_size, struct vmbus_packet *pkt,
+int vmbus_channel_peek(struct vmbus_channel *ch, void *buf, uint32_t buf_size, struct vmbus_packet *pkt,
                        enum vmbus_ring_result *ring_error)
 {
     if (!ch->open)
         return VMBUS_E_INVALID;
-    bool signal = false;
-    enum vmbus_ring_result r = vmbus_ring_read(&ch->in, buf, buf_size, pkt);
+    enum vmbus_ring_result r = vmbus_ring_peek(&ch->in, buf, buf_size, pkt);
     *ring_error = r;
     if (r == VMBUS_RING_EMPTY)
         return VMBUS_E_BUSY;
-    if (r != VMBUS_RING_OK)
-        return VMBUS_E_INVALID;
+    return r == VMBUS_RING_OK ? VMBUS_OK : VMBUS_E_INVALID;
+}
+
+void vmbus_channel_consume(struct vmbus_channel *ch)
+{
+    bool signal = false;
+    vmbus_ring_consume(&ch->in);
     vmbus_ring_commit(&ch->in, &signal);
     if (signal) {
         ch->signals_sent++;
         platform_signal_event(ch->offer.connection_id, 0);
     }
-    return VMBUS_OK;
+}
+
+int vmbus_channel_recv(struct vmbus_channel *ch, void *buf, uint32_t buf_size, struct vmbus_packet *pkt,
+                       enum vmbus_ring_result *ring_error)
+{
+    int status = vmbus_channel_peek(ch, buf, buf_size, pkt, ring_error);
+    if (status == VMBUS_OK)
+        vmbus_channel_consume(ch);
+    return status;
 }
 
 void vmbus_channel_event(uint32_t relid)

@@ -453,21 +453,22 @@ static void drain(VMBCHANNEL ch)
     uint32_t delivered = 0;
     do {
         vmbus_ring_mask_interrupts(&ch->core.in);
-        while (!ch->failed && ch->outstanding < ch->quota) {
+        /* Not open yet: a host may write (the IC negotiation) before the
+         * open returns; that waits for start(). */
+        while (ch->core.open && !ch->failed && ch->outstanding < ch->quota) {
             struct vmbus_packet pkt;
             enum vmbus_ring_result why;
-            if (vmbus_ring_peek(&ch->core.in, ch->receive_buffer, ch->max_packet + 64, &pkt) == VMBUS_RING_EMPTY)
-                break;
-            bool is_completion = pkt.type == VMBUS_PACKET_COMP;
-            if (!is_completion && ch->state != STATE_ACTIVE)
-                break;   /* paused: leave data packets in the ring */
-            int status = vmbus_channel_recv(&ch->core, ch->receive_buffer, ch->max_packet + 64, &pkt, &why);
+            int status = vmbus_channel_peek(&ch->core, ch->receive_buffer, ch->max_packet + 64, &pkt, &why);
             if (status == VMBUS_E_BUSY)
                 break;
             if (status != VMBUS_OK) {
                 ch->failed = true;   /* a malformed packet: stop, never guess */
                 break;
             }
+            bool is_completion = pkt.type == VMBUS_PACKET_COMP;
+            if (!is_completion && ch->state != STATE_ACTIVE)
+                break;   /* paused: leave data packets in the ring */
+            vmbus_channel_consume(&ch->core);   /* pkt points into our private copy */
             if (is_completion) {
                 complete_transaction(ch, &pkt);
                 continue;

@@ -139,8 +139,15 @@ int vmbus_channel_close(struct vmbus_channel *ch, uint64_t timeout_ms);
 
 /* Writes one packet, signalling the host only when the ring protocol says so. */
 int vmbus_channel_send(struct vmbus_channel *ch, const struct vmbus_packet_out *p);
-/* Reads the next packet into buf (a private copy); VMBUS_E_BUSY when empty.
- * *ring_error gets the ring's verdict on a malformed packet. */
+/* Copies the next packet into buf (the one private copy) and validates it,
+ * without consuming it; VMBUS_E_BUSY when empty, VMBUS_E_INVALID (with the
+ * ring's verdict in *ring_error) when malformed. */
+int vmbus_channel_peek(struct vmbus_channel *ch, void *buf, uint32_t buf_size, struct vmbus_packet *pkt,
+                       enum vmbus_ring_result *ring_error);
+/* Consumes the packet the last good peek returned and tells the host (only
+ * when it was blocked on a full ring). */
+void vmbus_channel_consume(struct vmbus_channel *ch);
+/* Peek and consume in one. */
 int vmbus_channel_recv(struct vmbus_channel *ch, void *buf, uint32_t buf_size, struct vmbus_packet *pkt,
                        enum vmbus_ring_result *ring_error);
 
