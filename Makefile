@@ -5,6 +5,7 @@
 #   make efi                            just build/hvrt.efi
 #   make image                          disk images (mk/image.mk)
 #   make run-kvm                        the bare-metal path with KVM and hv-* flags
+#   make run-hvsim [ARGS=...]           the image under QEMU against hvsim (the bridged platform)
 # See README.md and docs/.
 
 BUILD   := build
@@ -36,7 +37,7 @@ RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c vmbus
 APP_SRCS     := $(foreach a,$(APPS),$(wildcard apps/$(a)/*.c))
 IMAGE_OBJS   := $(patsubst %,$(BUILD)/obj/%.o,$(RUNTIME_SRCS) $(APP_SRCS))
 
-.PHONY: all efi run run-kvm test unit-tests bench deps newlib clean distclean
+.PHONY: all efi run run-kvm run-hvsim test unit-tests bench deps newlib clean distclean
 .DEFAULT_GOAL := all
 all: efi
 
@@ -104,7 +105,7 @@ test_cmdline_SRCS    := lib/cmdline.c lib/format.c
 test_convert_SRCS    := boot/convert.c
 test_acpi_SRCS       := arch/x86_64/acpi.c
 test_symbols_SRCS    := lib/symbols.c
-HYPERV_SRCS := $(filter-out %_metal.c,$(wildcard arch/x86_64/hyperv/*.c))
+HYPERV_SRCS := $(filter-out %_metal.c %_bridge.c,$(wildcard arch/x86_64/hyperv/*.c))
 HOSTED_SRCS := $(HYPERV_SRCS) tests/hosted/hosted.c $(HVSIM_SRCS) lib/page_alloc.c lib/format.c lib/kprintf.c
 test_hyperv_SRCS     := $(HOSTED_SRCS)
 test_hvtest_SRCS     := $(HOSTED_SRCS) $(filter-out %_testdev.c,$(wildcard apps/hvtest/*.c)) tests/hosted/loopback_hvsim.c
@@ -126,7 +127,20 @@ $(BUILD)/host/%: tests/unit/%.c $$($$*_SRCS)
 
 unit-tests: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 
-test: deps $(IMAGE) unit-tests
+# The bridged platform's host side: hvsim in its own process, under the
+# same sanitizers as the hosted tests.
+HVSIM_BRIDGE := $(BUILD)/host/hvsim-bridge
+$(HVSIM_BRIDGE): tests/bridge/hvsim_bridge.c $(HVSIM_SRCS)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP $(filter %.c,$^) -o $@
+
+# make run-hvsim [ARGS="app args"] [BRIDGE="hvsim-bridge options"]
+HVSIM_ARGS ?= vmbus-info ; echo 200
+run-hvsim: $(IMAGE) $(HVSIM_BRIDGE)
+	@scripts/run-hvsim.sh --bridge "$(BRIDGE)" $(IMAGE) $(or $(ARGS),$(HVSIM_ARGS))
+
+test: deps $(IMAGE) unit-tests $(HVSIM_BRIDGE)
 	@tests/run-tests.sh $(BUILD) $(UNIT_TESTS)
 
 # Benchmarks: host programs built optimised, without sanitizers.

@@ -88,13 +88,15 @@ static int apply_options(const struct command_line *cl)
             runtime_options.debug_exit = 1;
         else if (strcmp(o, "--quiet") == 0)
             runtime_options.quiet = 1;
+        else if (strcmp(o, "--hvsim") == 0)
+            ;   /* read at start-up: the bridged platform (arch/x86_64/start.c) */
         else if (strcmp(o, "--no-services") == 0)
             for (int k = 0; k < MAX_SERVICES; k++)
                 service_off[k] = true;
         else if (strncmp(o, "--no-", 5) == 0 && find_service(o + 5) >= 0)
             service_off[find_service(o + 5)] = true;
         else {
-            fprintf(stderr, "hvrt: unknown runtime option '%s' (known: --debug-exit, --quiet, --no-services", o);
+            fprintf(stderr, "hvrt: unknown runtime option '%s' (known: --debug-exit, --quiet, --hvsim, --no-services", o);
             for (unsigned k = 0; k < hvrt_service_count(); k++)
                 fprintf(stderr, ", --no-%s", __hvrt_services_start[k].name);
             fprintf(stderr, ")\n");

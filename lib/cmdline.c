@@ -81,3 +81,19 @@ int cmdline_parse(char *buf, struct command_line *out, char *err, unsigned err_s
     }
     return 0;
 }
+
+/* The runtime reads a few options before the apps run (--hvsim picks the
+ * platform): parse a copy, as the full parse later cuts the real one. */
+int cmdline_has_option(const char *cmdline, const char *option)
+{
+    static char copy[1024];
+    static struct command_line parsed;
+    char err[8];
+    strncpy(copy, cmdline, sizeof(copy) - 1);
+    copy[sizeof(copy) - 1] = '\0';
+    cmdline_parse(copy, &parsed, err, sizeof(err));   /* the options found before an error still count */
+    for (int i = 0; i < parsed.option_count; i++)
+        if (strcmp(parsed.options[i], option) == 0)
+            return 1;
+    return 0;
+}

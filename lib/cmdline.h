@@ -24,4 +24,8 @@ struct command_line {
 /* Splits buf in place. Returns 0, or -1 with a message in err. */
 int cmdline_parse(char *buf, struct command_line *out, char *err, unsigned err_size);
 
+/* 1 if option (e.g. "--hvsim") is among the runtime options of cmdline,
+ * which is left as it was. */
+int cmdline_has_option(const char *cmdline, const char *option);
+
 #endif

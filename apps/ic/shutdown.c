@@ -2,6 +2,7 @@
  * act, outside the interrupt: tell the apps (hvrt_on_host_shutdown), close
  * the integration channels, and power off or reset — which sends VMBus
  * UNLOAD and tears Hyper-V down on the way (the runtime's shutdown hooks). */
+#include <stdio.h>
 #include <string.h>
 
 #include <hvrt/ic.h>
@@ -29,6 +30,7 @@ static bool restart;
 static void shut_down(void *arg)
 {
     (void)arg;
+    printf("shutdown: the host asked for a %s\n", restart ? "restart" : "power-off");
     for (unsigned i = 0; i < hook_count; i++)
         hooks[i].fn(restart, hooks[i].ctx);
     ic_stop_all();

@@ -164,3 +164,48 @@ int acpi_find_s5(const uint8_t *aml, uint32_t len, uint8_t *typ_a, uint8_t *typ_
     }
     return -1;
 }
+
+/* MADT entry types and the MPS INTI flags of an interrupt source override. */
+enum { MADT_IOAPIC = 1, MADT_SOURCE_OVERRIDE = 2 };
+enum { MADT_ENTRIES = 44 };   /* after the header, the LAPIC address and flags */
+#define INTI_POLARITY_MASK  0x3u
+#define INTI_POLARITY_LOW   0x3u
+#define INTI_TRIGGER_MASK   0xcu
+#define INTI_TRIGGER_LEVEL  0xcu
+
+int acpi_route_isa_irq(uint64_t madt_addr, uint8_t irq, struct acpi_irq_route *out)
+{
+    memset(out, 0, sizeof(*out));
+    const struct sdt_header *h = valid_table(madt_addr);
+    if (h == NULL || memcmp(h->signature, "APIC", 4) != 0 || h->length < MADT_ENTRIES)
+        return -1;
+    const uint8_t *t = (const uint8_t *)h;
+    out->gsi = irq;
+    int found_ioapic = 0;
+    /* Two passes: the override decides the GSI, the GSI decides the I/O APIC. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t off = MADT_ENTRIES; off + 2 <= h->length;) {
+            uint8_t type = t[off], len = t[off + 1];
+            if (len < 2 || len > h->length - off)
+                break;   /* a malformed entry ends the walk */
+            if (pass == 0 && type == MADT_SOURCE_OVERRIDE && len >= 10 && t[off + 2] == 0 && t[off + 3] == irq) {
+                uint16_t flags;
+                out->gsi = field32(t, off + 4);
+                memcpy(&flags, t + off + 8, 2);
+                out->active_low = (flags & INTI_POLARITY_MASK) == INTI_POLARITY_LOW;
+                out->level_triggered = (flags & INTI_TRIGGER_MASK) == INTI_TRIGGER_LEVEL;
+            }
+            if (pass == 1 && type == MADT_IOAPIC && len >= 12) {
+                uint32_t base = field32(t, off + 8);
+                /* The I/O APIC with the highest base at or below the GSI. */
+                if (base <= out->gsi && (!found_ioapic || base >= out->ioapic_gsi_base)) {
+                    out->ioapic_address = field32(t, off + 4);
+                    out->ioapic_gsi_base = base;
+                    found_ioapic = 1;
+                }
+            }
+            off += len;
+        }
+    }
+    return found_ioapic ? 0 : -1;
+}

@@ -33,6 +33,21 @@ uint64_t acpi_find_table(uint64_t rsdp, const char signature[4]);
 /* Reads the FADT and the \_S5 package of its DSDT. 0 on success. */
 int acpi_read_power(uint64_t fadt, struct acpi_power *out);
 
+/* Where an ISA IRQ arrives at an I/O APIC, from the MADT ("APIC"): its
+ * global system interrupt (an interrupt source override may move it and
+ * set its polarity and trigger; ISA's default is edge, active high) and
+ * the I/O APIC whose range holds it. */
+struct acpi_irq_route {
+    uint64_t ioapic_address;
+    uint32_t ioapic_gsi_base;
+    uint32_t gsi;
+    int active_low, level_triggered;
+};
+
+/* 0 on success; -1 if the table is not a valid MADT or no I/O APIC takes
+ * the interrupt. */
+int acpi_route_isa_irq(uint64_t madt, uint8_t irq, struct acpi_irq_route *out);
+
 /* Finds the \_S5 package in AML and returns its first two values. */
 int acpi_find_s5(const uint8_t *aml, uint32_t len, uint8_t *typ_a, uint8_t *typ_b);
 

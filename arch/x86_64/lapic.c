@@ -37,6 +37,8 @@ static void lapic_write(uint32_t reg, uint32_t v)
 
 int lapic_is_x2apic(void) { return x2apic; }
 
+uint32_t lapic_id(void) { return x2apic ? lapic_read(REG_ID) : lapic_read(REG_ID) >> 24; }
+
 void lapic_eoi(void) { lapic_write(REG_EOI, 0); }
 
 static void timer_interrupt(struct trap_frame *frame, void *arg)

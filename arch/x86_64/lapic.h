@@ -8,6 +8,7 @@
 void lapic_init(void);
 void lapic_eoi(void);
 int lapic_is_x2apic(void);
+uint32_t lapic_id(void);   /* this CPU's, as an I/O APIC names a destination */
 
 /* An interrupt at VECTOR_TIMER after about ns nanoseconds; 0 cancels. */
 void lapic_timer_oneshot(uint64_t ns);

@@ -9,6 +9,8 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/serial.h"
+#include "arch/x86_64/hyperv/hv_bridge.h"
+#include "lib/cmdline.h"
 #include "lib/console.h"
 #include "lib/memory.h"
 #include "lib/runtime.h"
@@ -31,6 +33,9 @@ void runtime_main(struct boot_info *bi)
     lapic_init();
     power_init(bi->acpi_rsdp);
     irq_enable();
+    /* --hvsim: the bridged platform, where hvsim stands in for Hyper-V. */
+    if (cmdline_has_option(bi->cmdline, "--hvsim"))
+        hv_bridge_attach();
     hyperv_attach_runtime();   /* after ExitBootServices, as the firmware requires */
 
     /* exit() runs atexit handlers and flushes stdio, then ends in _exit. */

@@ -20,6 +20,7 @@ typedef void (*irq_handler_fn)(struct trap_frame *frame, void *arg);
 /* Vectors the runtime uses for device interrupts (exceptions are 0-31). */
 enum {
     VECTOR_TIMER    = 0x40,
+    VECTOR_BRIDGE   = 0x60,   /* COM2: hvsim's interrupts on the bridged platform */
     VECTOR_SPURIOUS = 0xff,
 };
 

@@ -155,6 +155,62 @@ static void test_s5_encodings(void)
     CHECK_EQ(acpi_find_s5(none, sizeof(none), &a, &b), -1);
 }
 
+/* A MADT like QEMU's q35: one I/O APIC at GSI 0, IRQ 0 moved to GSI 2,
+ * IRQ 9 level and active low; plus a second I/O APIC from GSI 24. */
+static uint64_t build_madt(int with_overrides)
+{
+    memset(mem, 0, sizeof(mem));
+    uint32_t len = 44 + 12 + 12 + (with_overrides ? 2 * 10 : 0);
+    uint8_t *t = table(0, "APIC", len);
+    uint8_t *e = t + 44;
+    uint32_t v;
+    e[0] = 1, e[1] = 12, e[2] = 0, v = 0xfec00000u, memcpy(e + 4, &v, 4), v = 0, memcpy(e + 8, &v, 4);
+    e += 12;
+    e[0] = 1, e[1] = 12, e[2] = 1, v = 0xfec01000u, memcpy(e + 4, &v, 4), v = 24, memcpy(e + 8, &v, 4);
+    e += 12;
+    if (with_overrides) {
+        uint16_t flags = 0;
+        e[0] = 2, e[1] = 10, e[2] = 0, e[3] = 0, v = 2, memcpy(e + 4, &v, 4), memcpy(e + 8, &flags, 2);
+        e += 10;
+        flags = 0xf;   /* level, active low */
+        e[0] = 2, e[1] = 10, e[2] = 0, e[3] = 9, v = 25, memcpy(e + 4, &v, 4), memcpy(e + 8, &flags, 2);
+    }
+    fix_checksum(t, len, 9);
+    return (uint64_t)(uintptr_t)mem;
+}
+
+static void test_isa_irq_routes(void)
+{
+    struct acpi_irq_route r;
+    uint64_t madt = build_madt(1);
+    CHECK_EQ(acpi_route_isa_irq(madt, 3, &r), 0);   /* no override: GSI = IRQ, edge, high */
+    CHECK_EQ(r.gsi, 3);
+    CHECK_EQ(r.ioapic_address, 0xfec00000u);
+    CHECK_EQ(r.active_low, 0);
+    CHECK_EQ(r.level_triggered, 0);
+    CHECK_EQ(acpi_route_isa_irq(madt, 0, &r), 0);
+    CHECK_EQ(r.gsi, 2);
+    CHECK_EQ(acpi_route_isa_irq(madt, 9, &r), 0);   /* moved onto the second I/O APIC */
+    CHECK_EQ(r.gsi, 25);
+    CHECK_EQ(r.ioapic_address, 0xfec01000u);
+    CHECK_EQ(r.ioapic_gsi_base, 24);
+    CHECK_EQ(r.active_low, 1);
+    CHECK_EQ(r.level_triggered, 1);
+
+    /* A wrong checksum, a wrong signature, an entry running past the end. */
+    madt = build_madt(0);
+    mem[9]++;
+    CHECK_EQ(acpi_route_isa_irq(madt, 3, &r), -1);
+    madt = build_madt(0);
+    memcpy(mem, "APIX", 4);
+    fix_checksum(mem, 44 + 24, 9);
+    CHECK_EQ(acpi_route_isa_irq(madt, 3, &r), -1);
+    madt = build_madt(0);
+    mem[44 + 1] = 200;
+    fix_checksum(mem, 44 + 24, 9);
+    CHECK_EQ(acpi_route_isa_irq(madt, 3, &r), -1);
+}
+
 int main(void)
 {
     RUN_TEST(test_finds_fadt_through_xsdt);
@@ -162,5 +218,6 @@ int main(void)
     RUN_TEST(test_bad_checksums_are_refused);
     RUN_TEST(test_no_reset_register);
     RUN_TEST(test_s5_encodings);
+    RUN_TEST(test_isa_irq_routes);
     return check_summary();
 }

@@ -82,6 +82,18 @@ static void test_errors(void)
     CHECK(strstr(err, "apps") != NULL, "message: %s", err);
 }
 
+static void test_has_option(void)
+{
+    const char *line = "--quiet --hvsim echo 10 --hvsim ; hello";
+    CHECK_EQ(cmdline_has_option(line, "--hvsim"), 1);
+    CHECK_EQ(cmdline_has_option(line, "--quiet"), 1);
+    CHECK_EQ(cmdline_has_option(line, "--debug-exit"), 0);
+    CHECK_EQ(cmdline_has_option("echo --hvsim", "--hvsim"), 0);   /* an app's argument, not an option */
+    CHECK_EQ(cmdline_has_option("--hvsim hello \"open", "--hvsim"), 1);   /* still there before the error */
+    CHECK_EQ(cmdline_has_option("", "--hvsim"), 0);
+    CHECK(strcmp(line, "--quiet --hvsim echo 10 --hvsim ; hello") == 0, "the command line was changed");
+}
+
 int main(void)
 {
     RUN_TEST(test_one_app_with_args);
@@ -90,5 +102,6 @@ int main(void)
     RUN_TEST(test_quotes_hold_blanks);
     RUN_TEST(test_empty_and_blank);
     RUN_TEST(test_errors);
+    RUN_TEST(test_has_option);
     return check_summary();
 }

@@ -1,16 +1,28 @@
 /* hv_cpu.h on the real instructions, for the EFI image. An MSR the host
  * does not have raises #GP; the access is listed in the fault-fixup table
- * (trap.h), so the #GP handler resumes at a landing that reports failure. */
+ * (trap.h), so the #GP handler resumes at a landing that reports failure.
+ * On the bridged platform (--hvsim under TCG) the instructions go to hvsim
+ * instead (hv_cpu_bridge.c); everything else stays the same. */
 #include <stddef.h>
 
 #include "arch/x86_64/hyperv/hv_cpu.h"
+#include "arch/x86_64/hyperv/hv_bridge.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/paging.h"
 
+#define HV_CPUID_FIRST 0x40000000u
+#define HV_CPUID_LAST  0x400000ffu
+
 void hv_cpu_cpuid(uint32_t leaf, uint32_t regs[4])
 {
+    if (hv_bridge_active() && leaf >= HV_CPUID_FIRST && leaf <= HV_CPUID_LAST) {
+        bridge_cpuid(leaf, regs);
+        return;
+    }
     struct cpuid_regs r = cpuid(leaf, 0);
+    if (hv_bridge_active() && leaf == 1)
+        r.ecx |= 1u << 31;   /* "a hypervisor is present": hvsim is */
     regs[0] = r.eax;
     regs[1] = r.ebx;
     regs[2] = r.ecx;
@@ -19,6 +31,8 @@ void hv_cpu_cpuid(uint32_t leaf, uint32_t regs[4])
 
 bool hv_cpu_rdmsr(uint32_t msr, uint64_t *value)
 {
+    if (hv_bridge_active())
+        return bridge_rdmsr(msr, value);
     uint32_t lo = 0, hi = 0, faulted = 0;
     __asm__ volatile("1: rdmsr\n"
                      "2:\n"
@@ -35,6 +49,8 @@ bool hv_cpu_rdmsr(uint32_t msr, uint64_t *value)
 
 bool hv_cpu_wrmsr(uint32_t msr, uint64_t value)
 {
+    if (hv_bridge_active())
+        return bridge_wrmsr(msr, value);
     uint32_t faulted = 0;
     __asm__ volatile("1: wrmsr\n"
                      "2:\n"
@@ -49,12 +65,15 @@ bool hv_cpu_wrmsr(uint32_t msr, uint64_t value)
     return !faulted;
 }
 
-uint64_t hv_cpu_rdtsc(void) { return rdtsc(); }
+/* Bridged, the reference TSC page's scale is for hvsim's TSC, not QEMU's. */
+uint64_t hv_cpu_rdtsc(void) { return hv_bridge_active() ? bridge_rdtsc() : rdtsc(); }
 
 static void *hypercall_page;
 
 void hv_cpu_set_hypercall_page(void *va)
 {
+    if (hv_bridge_active())
+        return;   /* hvsim takes hypercalls through the mailbox */
     if (va != NULL && paging_map((uint64_t)va, paging_translate((uint64_t)va), MAP_EXEC) != 0)
         va = NULL;   /* cannot make it executable: no hypercalls */
     hypercall_page = va;
@@ -64,6 +83,8 @@ void hv_cpu_set_hypercall_page(void *va)
 
 uint64_t hv_cpu_hypercall(uint64_t control, uint64_t input_gpa, uint64_t output_gpa)
 {
+    if (hv_bridge_active())
+        return bridge_hypercall(control, input_gpa, output_gpa);
     if (hypercall_page == NULL)
         return HV_STATUS_NO_HYPERCALL_PAGE;
     uint64_t result;
@@ -77,17 +98,23 @@ uint64_t hv_cpu_hypercall(uint64_t control, uint64_t input_gpa, uint64_t output_
 
 uint64_t hv_cpu_hypercall_fast(uint64_t control, uint64_t rdx, uint64_t r8_value)
 {
+    if (hv_bridge_active())
+        return bridge_hypercall_fast(control, rdx, r8_value);
     return hv_cpu_hypercall(control, rdx, r8_value);   /* same registers; the Fast bit tells them apart */
 }
 
 static void (*vector_handlers[256])(uint8_t vector);
 
+void hv_cpu_run_vector_handler(uint8_t vector)
+{
+    if (vector_handlers[vector] != NULL)
+        vector_handlers[vector](vector);
+}
+
 static void dispatch(struct trap_frame *frame, void *arg)
 {
     (void)arg;
-    uint8_t v = (uint8_t)frame->vector;
-    if (vector_handlers[v] != NULL)
-        vector_handlers[v](v);
+    hv_cpu_run_vector_handler((uint8_t)frame->vector);
 }
 
 void hv_cpu_set_vector_handler(uint8_t vector, void (*fn)(uint8_t vector))

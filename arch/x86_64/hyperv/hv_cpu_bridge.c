@@ -1,0 +1,159 @@
+/* The guest's half of the bridge (protocol in bridge_abi.h): requests
+ * through the mailbox page, interrupts from COM2. */
+#include <string.h>
+
+#include "arch/platform.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/hyperv/bridge_abi.h"
+#include "arch/x86_64/hyperv/hv_bridge.h"
+#include "arch/x86_64/ioapic.h"
+#include "arch/x86_64/serial.h"
+#include "arch/x86_64/trap.h"
+#include "lib/console.h"
+#include "lib/runtime.h"
+#include "lib/time.h"
+
+#define ATTACH_TIMEOUT_NS  (10ull * 1000000000ull)
+#define HELLO_INTERVAL_NS  (200ull * 1000000ull)
+#define ANSWER_TIMEOUT_S   10u
+
+static struct bridge_mailbox *mailbox;
+static bool bridged;
+
+bool hv_bridge_active(void) { return bridged; }
+
+/* Interrupts stay off for the whole exchange: a SINT handler makes its own
+ * requests (EOM), and the mailbox holds one at a time. The wait is on the
+ * raw TSC, since the clock itself may be read through the bridge. */
+static void request(uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t result[4])
+{
+    platform_irq_state irq = platform_irq_save();
+    mailbox->op = op;
+    mailbox->arg[0] = a0;
+    mailbox->arg[1] = a1;
+    mailbox->arg[2] = a2;
+    uint64_t seq = mailbox->request_seq + 1;
+    __atomic_store_n(&mailbox->request_seq, seq, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&mailbox->host_sleeping, __ATOMIC_SEQ_CST))
+        serial_port_putc(BRIDGE_COM2_PORT, '!');   /* the doorbell */
+    uint64_t start = rdtsc(), limit = time_tsc_hz() * ANSWER_TIMEOUT_S;
+    while (__atomic_load_n(&mailbox->answer_seq, __ATOMIC_ACQUIRE) != seq) {
+        cpu_relax();
+        if (rdtsc() - start > limit) {
+            bridged = false;   /* the panic path must not ask again */
+            kprintf("hvrt: hvsim stopped answering the bridge (request %u)\n", op);
+            runtime_panic("bridged platform: no answer from hvsim");
+        }
+    }
+    if (result != NULL)
+        memcpy(result, mailbox->result, 4 * sizeof(uint64_t));
+    platform_irq_restore(irq);
+}
+
+void bridge_cpuid(uint32_t leaf, uint32_t regs[4])
+{
+    uint64_t r[4];
+    request(BRIDGE_OP_CPUID, leaf, 0, 0, r);
+    for (int i = 0; i < 4; i++)
+        regs[i] = (uint32_t)r[i];
+}
+
+bool bridge_rdmsr(uint32_t msr, uint64_t *value)
+{
+    uint64_t r[4];
+    request(BRIDGE_OP_RDMSR, msr, 0, 0, r);
+    *value = r[0];
+    return r[1] == 0;
+}
+
+bool bridge_wrmsr(uint32_t msr, uint64_t value)
+{
+    uint64_t r[4];
+    request(BRIDGE_OP_WRMSR, msr, value, 0, r);
+    return r[1] == 0;
+}
+
+uint64_t bridge_rdtsc(void)
+{
+    uint64_t r[4];
+    request(BRIDGE_OP_RDTSC, 0, 0, 0, r);
+    return r[0];
+}
+
+uint64_t bridge_hypercall(uint64_t control, uint64_t input_gpa, uint64_t output_gpa)
+{
+    uint64_t r[4];
+    request(BRIDGE_OP_HYPERCALL, control, input_gpa, output_gpa, r);
+    return r[0];
+}
+
+uint64_t bridge_hypercall_fast(uint64_t control, uint64_t rdx, uint64_t r8)
+{
+    uint64_t r[4];
+    request(BRIDGE_OP_HYPERCALL_FAST, control, rdx, r8, r);
+    return r[0];
+}
+
+/* A byte on COM2 means hvsim put a vector in the mailbox. Draining the
+ * UART first lowers its IRQ line, so a byte arriving later is a new edge. */
+static void com2_interrupt(struct trap_frame *frame, void *arg)
+{
+    (void)frame;
+    (void)arg;
+    while (serial_port_getc_nowait(BRIDGE_COM2_PORT) >= 0)
+        ;
+    uint32_t vector = __atomic_load_n(&mailbox->irq_vector, __ATOMIC_ACQUIRE);
+    if (vector == 0 || !bridged)
+        return;
+    hv_cpu_run_vector_handler((uint8_t)vector);
+    __atomic_store_n(&mailbox->irq_vector, 0, __ATOMIC_RELEASE);
+    request(BRIDGE_OP_EOI, vector, 0, 0, NULL);
+}
+
+static void say_hello(uint64_t gpa)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *p = "\n" BRIDGE_HELLO_PREFIX;
+    while (*p)
+        serial_port_putc(BRIDGE_COM2_PORT, *p++);
+    for (int shift = 60; shift >= 0; shift -= 4)
+        serial_port_putc(BRIDGE_COM2_PORT, hex[(gpa >> shift) & 0xf]);
+    serial_port_putc(BRIDGE_COM2_PORT, '\n');
+}
+
+int hv_bridge_attach(void)
+{
+    uint64_t gpa;
+    mailbox = platform_pages_alloc(1, &gpa);
+    if (mailbox == NULL) {
+        kprintf("hvrt: --hvsim: no memory for the bridge's mailbox\n");
+        return -1;
+    }
+    mailbox->magic = BRIDGE_MAILBOX_MAGIC;
+    mailbox->abi_version = BRIDGE_ABI_VERSION;
+    irq_set_handler(VECTOR_BRIDGE, com2_interrupt, 0);
+    serial_port_init(BRIDGE_COM2_PORT, true);
+    if (ioapic_route_isa_irq(BRIDGE_COM2_IRQ, VECTOR_BRIDGE) != 0) {
+        kprintf("hvrt: --hvsim: cannot route COM2's IRQ %u; running without the bridge\n", BRIDGE_COM2_IRQ);
+        platform_pages_free(mailbox, 1);
+        return -1;
+    }
+    /* hvsim may connect to COM2 after the first hello went nowhere: repeat. */
+    uint64_t start = time_ns();
+    while (!__atomic_load_n(&mailbox->host_attached, __ATOMIC_ACQUIRE)) {
+        if (time_ns() - start > ATTACH_TIMEOUT_NS) {
+            kprintf("hvrt: --hvsim: no hvsim answered on COM2 within %llu s; running without the bridge\n",
+                    ATTACH_TIMEOUT_NS / 1000000000ull);
+            serial_port_init(BRIDGE_COM2_PORT, false);
+            platform_pages_free(mailbox, 1);
+            return -1;
+        }
+        say_hello(gpa);
+        uint64_t next = time_ns() + HELLO_INTERVAL_NS;
+        while (time_ns() < next && !__atomic_load_n(&mailbox->host_attached, __ATOMIC_ACQUIRE))
+            cpu_relax();
+    }
+    bridged = true;
+    kprintf("hvrt: bridged to hvsim (mailbox at GPA 0x%llx)\n", (unsigned long long)gpa);
+    return 0;
+}

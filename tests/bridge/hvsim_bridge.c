@@ -1,0 +1,511 @@
+/* hvsim-bridge: the host side of the bridged platform. QEMU runs the real
+ * hvrt image (TCG) with its RAM in a shared file; this process maps that
+ * file, so a guest physical address is a file offset, and plays Hyper-V
+ * with the same hvsim library and VMBus host the hosted tests use. The
+ * guest hands over what TCG cannot do (CPUID leaves, synthetic MSRs,
+ * hypercalls, the TSC hvsim's clock runs on) through a mailbox page;
+ * hvsim's interrupts go back as bytes on the guest's COM2. Protocol:
+ * arch/x86_64/hyperv/bridge_abi.h. Usage: see usage() or docs/testing.md.
+ *
+ * hvsim's clock follows real time here: each pass of the loop advances it
+ * to the time since start, so timers, heartbeats and delays behave as they
+ * would on a host. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arch/x86_64/hyperv/bridge_abi.h"
+#include "tests/hvsim/hvsim.h"
+#include "tests/hvsim/vmbus_host.h"
+#include "tests/hvsim/vmbus_ic.h"
+
+#define VP 0
+#define WAIT_FOR_QEMU_S 30
+#define SPIN_BEFORE_SLEEP_NS 2000000ull   /* guests ask in bursts: stay awake 2 ms after one */
+
+struct options {
+    const char *mem_path, *serial_path;
+    enum hvsim_vmbus_flavor flavor;
+    uint32_t max_version;       /* 0: the flavour's */
+    char devices[128];
+    long shutdown_after_ms;     /* -1: never ask the guest to shut down */
+    bool verbose;
+};
+
+struct bridge {
+    struct options opt;
+    int sock;
+    uint8_t *ram;
+    uint64_t ram_size;
+    struct hvsim *sim;
+    struct hvsim_vmbus *vb;
+    struct bridge_mailbox *mailbox;   /* NULL until the guest says hello */
+    char line[128];
+    size_t line_len;
+    uint64_t start_ns, last_activity_ns;
+    uint32_t vector_in_flight;         /* 0: none */
+    uint64_t interrupts, doorbells, requests_by_op[BRIDGE_OP_COUNT];
+    uint32_t crashes_seen;
+    uint32_t version_seen;             /* the VMBus version last connected at */
+    uint32_t shutdown_relid;
+    uint64_t shutdown_due_ns;          /* 0: not yet scheduled */
+    bool shutdown_sent;
+};
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("hvsim: ", stdout);
+    vprintf(fmt, ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+    va_end(ap);
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: hvsim-bridge --mem FILE --serial SOCKET [--vmbus hyperv|qemu] [--max-version MAJOR.MINOR]\n"
+            "                    [--devices LIST] [--shutdown-after MS] [--verbose]\n"
+            "  --mem FILE          QEMU's guest RAM (memory-backend-file, share=on)\n"
+            "  --serial SOCKET     the unix socket of the guest's COM2 (QEMU is the server)\n"
+            "  --vmbus             which host to play: Hyper-V (default, up to 6.0) or QEMU (up to 4.0)\n"
+            "  --max-version       the highest VMBus version the host accepts\n"
+            "  --devices           offered devices, comma-separated, from: echo sink source heartbeat\n"
+            "                      shutdown timesync kvp (default: echo,heartbeat,shutdown,timesync,kvp)\n"
+            "  --shutdown-after MS ask the guest to shut down MS ms after its shutdown service is up\n"
+            "  --verbose           hvsim's own log too\n");
+    exit(2);
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->flavor = HVSIM_VMBUS_HYPERV;
+    o->shutdown_after_ms = -1;
+    snprintf(o->devices, sizeof(o->devices), "echo,heartbeat,shutdown,timesync,kvp");
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--verbose") == 0) {
+            o->verbose = true;
+            continue;
+        }
+        if (v == NULL)
+            usage();
+        i++;
+        if (strcmp(a, "--mem") == 0)
+            o->mem_path = v;
+        else if (strcmp(a, "--serial") == 0)
+            o->serial_path = v;
+        else if (strcmp(a, "--vmbus") == 0 && strcmp(v, "hyperv") == 0)
+            o->flavor = HVSIM_VMBUS_HYPERV;
+        else if (strcmp(a, "--vmbus") == 0 && strcmp(v, "qemu") == 0)
+            o->flavor = HVSIM_VMBUS_QEMU;
+        else if (strcmp(a, "--max-version") == 0) {
+            unsigned major, minor;
+            if (sscanf(v, "%u.%u", &major, &minor) != 2)
+                usage();
+            o->max_version = VMBUS_VERSION(major, minor);
+        } else if (strcmp(a, "--devices") == 0)
+            snprintf(o->devices, sizeof(o->devices), "%s", v);
+        else if (strcmp(a, "--shutdown-after") == 0)
+            o->shutdown_after_ms = strtol(v, NULL, 10);
+        else
+            usage();
+    }
+    if (o->mem_path == NULL || o->serial_path == NULL)
+        usage();
+}
+
+/* ---- reaching QEMU: its RAM file and COM2's socket appear after it starts ---- */
+
+static void map_guest_ram(struct bridge *b)
+{
+    int fd = -1;
+    struct stat st = { 0 };
+    for (int tries = 0; tries < WAIT_FOR_QEMU_S * 20; tries++) {
+        fd = open(b->opt.mem_path, O_RDWR);
+        if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0)
+            break;
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+        usleep(50000);
+    }
+    if (fd < 0) {
+        say("error: guest RAM file %s did not appear within %d s", b->opt.mem_path, WAIT_FOR_QEMU_S);
+        exit(3);
+    }
+    b->ram_size = (uint64_t)st.st_size;
+    b->ram = mmap(NULL, b->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (b->ram == MAP_FAILED) {
+        say("error: cannot map %s: %s", b->opt.mem_path, strerror(errno));
+        exit(3);
+    }
+}
+
+static void connect_com2(struct bridge *b)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    if (strlen(b->opt.serial_path) >= sizeof(addr.sun_path)) {
+        say("error: socket path too long: %s", b->opt.serial_path);
+        exit(2);
+    }
+    strcpy(addr.sun_path, b->opt.serial_path);
+    for (int tries = 0; tries < WAIT_FOR_QEMU_S * 20; tries++) {
+        b->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (connect(b->sock, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+            return;
+        close(b->sock);
+        usleep(50000);
+    }
+    say("error: cannot connect to COM2 at %s within %d s", b->opt.serial_path, WAIT_FOR_QEMU_S);
+    exit(3);
+}
+
+/* ---- the simulated host ---- */
+
+static void hvsim_log(void *ctx, const char *line)
+{
+    (void)ctx;
+    say("  %s", line);
+}
+
+static const struct { const char *name; enum hvsim_vmbus_model_id model; } device_names[] = {
+    { "echo", HVSIM_VMBUS_ECHO },           { "sink", HVSIM_VMBUS_SINK },
+    { "source", HVSIM_VMBUS_SOURCE },       { "heartbeat", HVSIM_VMBUS_HEARTBEAT },
+    { "shutdown", HVSIM_VMBUS_SHUTDOWN },   { "timesync", HVSIM_VMBUS_TIMESYNC },
+    { "kvp", HVSIM_VMBUS_KVP },
+};
+
+static void create_host(struct bridge *b)
+{
+    struct hvsim_config cfg;
+    hvsim_config_default(&cfg);
+    cfg.guest_mem = b->ram;
+    cfg.guest_mem_size = b->ram_size;
+    if (b->opt.verbose)
+        cfg.log = hvsim_log;
+    b->sim = hvsim_create(&cfg);
+    if (b->sim == NULL) {
+        say("error: hvsim refused the configuration (RAM %llu bytes)", (unsigned long long)b->ram_size);
+        exit(3);
+    }
+
+    static struct hvsim_vmbus_device devices[16];
+    uint32_t count = 0;
+    char list[128];
+    snprintf(list, sizeof(list), "%s", b->opt.devices);
+    for (char *save, *name = strtok_r(list, ",", &save); name != NULL; name = strtok_r(NULL, ",", &save)) {
+        size_t i = 0;
+        while (i < sizeof(device_names) / sizeof(device_names[0]) && strcmp(device_names[i].name, name) != 0)
+            i++;
+        if (i == sizeof(device_names) / sizeof(device_names[0]) || count == 16) {
+            say("error: unknown device '%s' (or more than 16)", name);
+            exit(2);
+        }
+        devices[count++] = (struct hvsim_vmbus_device){ .model = device_names[i].model };
+    }
+    struct hvsim_vmbus_config vcfg;
+    hvsim_vmbus_config_default(&vcfg, b->opt.flavor);
+    if (b->opt.flavor == HVSIM_VMBUS_HYPERV)
+        vcfg.max_version = VMBUS_VERSION_COPPER;   /* everything hvsim speaks */
+    if (b->opt.max_version != 0)
+        vcfg.max_version = b->opt.max_version;
+    vcfg.devices = devices;
+    vcfg.device_count = count;
+    b->vb = hvsim_vmbus_create(b->sim, &vcfg);
+    if (b->vb == NULL) {
+        say("error: the VMBus host refused the configuration");
+        exit(3);
+    }
+    say("Hyper-V (%s flavour, VMBus up to %u.%u) with %u device%s: %s; guest RAM %llu MiB",
+        b->opt.flavor == HVSIM_VMBUS_QEMU ? "QEMU" : "Hyper-V", VMBUS_VERSION_MAJOR(vcfg.max_version),
+        VMBUS_VERSION_MINOR(vcfg.max_version), count, count == 1 ? "" : "s", b->opt.devices,
+        (unsigned long long)(b->ram_size >> 20));
+}
+
+/* hvsim's clock follows real time. */
+static void sync_clock(struct bridge *b)
+{
+    uint64_t real = mono_ns() - b->start_ns, sim = hvsim_now_ns(b->sim);
+    if (real > sim)
+        hvsim_advance_ns(b->sim, real - sim);
+}
+
+/* ---- COM2: the guest's hello, doorbells; our interrupts ---- */
+
+static void attach(struct bridge *b, uint64_t gpa)
+{
+    struct bridge_mailbox *m = hvsim_gpa_to_host(b->sim, gpa, sizeof(*m));
+    if (gpa % 4096 != 0 || m == NULL) {
+        say("error: the guest's mailbox GPA 0x%llx is not a page of its RAM", (unsigned long long)gpa);
+        return;
+    }
+    if (m->magic != BRIDGE_MAILBOX_MAGIC || m->abi_version != BRIDGE_ABI_VERSION) {
+        say("error: no mailbox at GPA 0x%llx (magic %016llx, ABI %u; want ABI %u)", (unsigned long long)gpa,
+            (unsigned long long)m->magic, m->abi_version, BRIDGE_ABI_VERSION);
+        return;
+    }
+    if (b->mailbox == m)
+        return;   /* a repeated hello */
+    b->mailbox = m;
+    m->answer_seq = m->request_seq;   /* nothing was asked before now */
+    __atomic_store_n(&m->host_attached, 1, __ATOMIC_RELEASE);
+    say("guest attached: mailbox at GPA 0x%llx", (unsigned long long)gpa);
+}
+
+/* Bytes from COM2: the firmware's console, the hello line, doorbells. Only
+ * a whole hello line means anything; false when QEMU closed the socket. */
+static bool read_com2(struct bridge *b)
+{
+    char buf[256];
+    for (;;) {
+        ssize_t n = read(b->sock, buf, sizeof(buf));
+        if (n == 0)
+            return false;
+        if (n < 0)
+            return errno == EAGAIN || errno == EINTR;
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf[i] == '!') {
+                b->doorbells++;
+                continue;
+            }
+            if (buf[i] != '\n') {
+                if (b->line_len < sizeof(b->line) - 1)
+                    b->line[b->line_len++] = buf[i];
+                continue;
+            }
+            b->line[b->line_len] = '\0';
+            char *hello = strstr(b->line, BRIDGE_HELLO_PREFIX);
+            if (hello != NULL)
+                attach(b, strtoull(hello + strlen(BRIDGE_HELLO_PREFIX), NULL, 16));
+            b->line_len = 0;
+        }
+    }
+}
+
+static void raise_guest_interrupt(struct bridge *b)
+{
+    if (b->mailbox == NULL || b->vector_in_flight != 0)
+        return;
+    int vector = hvsim_take_interrupt(b->sim, VP);
+    if (vector < 0)
+        return;
+    b->vector_in_flight = (uint32_t)vector;
+    __atomic_store_n(&b->mailbox->irq_vector, (uint32_t)vector, __ATOMIC_RELEASE);
+    if (write(b->sock, "i", 1) != 1)
+        say("warning: COM2 write failed: %s", strerror(errno));
+    b->interrupts++;
+}
+
+/* ---- the mailbox ---- */
+
+static void serve(struct bridge *b)
+{
+    struct bridge_mailbox *m = b->mailbox;
+    uint64_t seq = __atomic_load_n(&m->request_seq, __ATOMIC_ACQUIRE);
+    if (seq == m->answer_seq)
+        return;
+    uint32_t op = m->op;
+    uint64_t a0 = m->arg[0], a1 = m->arg[1], a2 = m->arg[2], r[4] = { 0 };
+    sync_clock(b);
+    switch (op) {
+    case BRIDGE_OP_CPUID: {
+        uint32_t regs[4];
+        hvsim_cpuid(b->sim, VP, (uint32_t)a0, (uint32_t)a1, regs);
+        for (int i = 0; i < 4; i++)
+            r[i] = regs[i];
+        break;
+    }
+    case BRIDGE_OP_RDMSR:
+        r[1] = hvsim_rdmsr(b->sim, VP, (uint32_t)a0, &r[0]) != HVSIM_MSR_OK;
+        break;
+    case BRIDGE_OP_WRMSR:
+        r[1] = hvsim_wrmsr(b->sim, VP, (uint32_t)a0, a1) != HVSIM_MSR_OK;
+        break;
+    case BRIDGE_OP_HYPERCALL:
+        r[0] = hvsim_hypercall(b->sim, VP, a0, a1, a2);
+        break;
+    case BRIDGE_OP_HYPERCALL_FAST:
+        r[0] = hvsim_hypercall_fast(b->sim, VP, a0, a1, a2);
+        break;
+    case BRIDGE_OP_RDTSC:
+        r[0] = hvsim_read_tsc(b->sim, VP);
+        break;
+    case BRIDGE_OP_EOI:
+        if (a0 != b->vector_in_flight)
+            say("warning: guest ended vector 0x%llx, but 0x%x was delivered", (unsigned long long)a0,
+                b->vector_in_flight);
+        if (hvsim_irq_in_service(b->sim, VP, (uint8_t)b->vector_in_flight))
+            hvsim_apic_eoi(b->sim, VP);
+        b->vector_in_flight = 0;
+        break;
+    default:
+        say("warning: unknown bridge request %u", op);
+        r[1] = 1;
+        break;
+    }
+    if (op < BRIDGE_OP_COUNT)
+        b->requests_by_op[op]++;
+    memcpy(m->result, r, sizeof(r));
+    m->requests_served++;
+    __atomic_store_n(&m->answer_seq, seq, __ATOMIC_RELEASE);
+    b->last_activity_ns = mono_ns();
+}
+
+/* ---- what the host does on its own: shutdown requests; crash reports ---- */
+
+static void host_initiatives(struct bridge *b)
+{
+    uint32_t version = hvsim_vmbus_version(b->vb);
+    if (version != 0 && version != b->version_seen)
+        say("VMBus connected at version %u.%u", VMBUS_VERSION_MAJOR(version), VMBUS_VERSION_MINOR(version));
+    if (version != 0)
+        b->version_seen = version;
+    const struct hvsim_crash *crash = hvsim_crash_info(b->sim);
+    if (crash->count != b->crashes_seen) {
+        b->crashes_seen = crash->count;
+        say("guest crash reported through the crash MSRs: P0 0x%llx P1 0x%llx P2 0x%llx%s%.*s",
+            (unsigned long long)crash->params[0], (unsigned long long)crash->params[1],
+            (unsigned long long)crash->params[2], crash->message_valid ? "; message: " : "",
+            crash->message_valid ? (int)crash->message_len : 0, (const char *)crash->message);
+    }
+    if (b->opt.shutdown_after_ms < 0 || b->shutdown_sent)
+        return;
+    if (b->shutdown_relid == 0) {
+        struct hvsim_vmbus_channel_info ch;
+        for (uint32_t relid = 1; relid < 2048 && b->shutdown_relid == 0; relid++)
+            if (hvsim_vmbus_channel(b->vb, relid, &ch) && ch.model == HVSIM_VMBUS_SHUTDOWN)
+                b->shutdown_relid = relid;
+        if (b->shutdown_relid == 0)
+            return;
+    }
+    struct hvsim_ic_info ic;
+    if (!hvsim_ic_state(b->vb, b->shutdown_relid, &ic) || ic.negotiation != HVSIM_IC_NEG_DONE)
+        return;
+    uint64_t now = hvsim_now_ns(b->sim);
+    if (b->shutdown_due_ns == 0)
+        b->shutdown_due_ns = now + (uint64_t)b->opt.shutdown_after_ms * 1000000ull;
+    if (now >= b->shutdown_due_ns && hvsim_ic_request_shutdown(b->vb, b->shutdown_relid, 0, 0) == 0) {
+        b->shutdown_sent = true;
+        say("asking the guest to shut down (shutdown IC, relid %u)", b->shutdown_relid);
+    }
+}
+
+/* Sleep until a doorbell, a COM2 byte or hvsim's next timed event. The
+ * flag goes up before the last look at the mailbox: a guest that asks
+ * after that look sees the flag and rings. */
+static void sleep_until_needed(struct bridge *b)
+{
+    int timeout_ms = 10;
+    uint64_t next;
+    if (hvsim_next_event_ns(b->sim, &next)) {
+        uint64_t now = hvsim_now_ns(b->sim);
+        uint64_t ms = next > now ? (next - now + 999999) / 1000000 : 0;
+        if (ms < (uint64_t)timeout_ms)
+            timeout_ms = (int)ms;
+    }
+    if (b->mailbox != NULL) {
+        __atomic_store_n(&b->mailbox->host_sleeping, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&b->mailbox->request_seq, __ATOMIC_SEQ_CST) != b->mailbox->answer_seq) {
+            b->mailbox->host_sleeping = 0;
+            return;
+        }
+    }
+    struct pollfd p = { .fd = b->sock, .events = POLLIN };
+    poll(&p, 1, timeout_ms);
+    if (b->mailbox != NULL)
+        __atomic_store_n(&b->mailbox->host_sleeping, 0, __ATOMIC_SEQ_CST);
+}
+
+static void print_summary(struct bridge *b)
+{
+    struct hvsim_vmbus_counters c;
+    hvsim_vmbus_get_counters(b->vb, &c);
+    uint32_t v = b->version_seen;
+    say("summary: VMBus %u.%u; %llu bridge requests (%llu MSR, %llu hypercalls, %llu TSC reads), "
+        "%llu interrupts, %llu doorbells",
+        VMBUS_VERSION_MAJOR(v), VMBUS_VERSION_MINOR(v),
+        (unsigned long long)(b->mailbox ? b->mailbox->requests_served : 0),
+        (unsigned long long)(b->requests_by_op[BRIDGE_OP_RDMSR] + b->requests_by_op[BRIDGE_OP_WRMSR]),
+        (unsigned long long)(b->requests_by_op[BRIDGE_OP_HYPERCALL] + b->requests_by_op[BRIDGE_OP_HYPERCALL_FAST]),
+        (unsigned long long)b->requests_by_op[BRIDGE_OP_RDTSC], (unsigned long long)b->interrupts,
+        (unsigned long long)b->doorbells);
+    say("summary: messages in: INITIATE_CONTACT %llu, REQUESTOFFERS %llu, GPADL_HEADER %llu, OPENCHANNEL %llu, "
+        "CLOSECHANNEL %llu, GPADL_TEARDOWN %llu, UNLOAD %llu",
+        (unsigned long long)c.msgs_in[VMBUS_MSG_INITIATE_CONTACT], (unsigned long long)c.msgs_in[VMBUS_MSG_REQUESTOFFERS],
+        (unsigned long long)c.msgs_in[VMBUS_MSG_GPADL_HEADER], (unsigned long long)c.msgs_in[VMBUS_MSG_OPENCHANNEL],
+        (unsigned long long)c.msgs_in[VMBUS_MSG_CLOSECHANNEL], (unsigned long long)c.msgs_in[VMBUS_MSG_GPADL_TEARDOWN],
+        (unsigned long long)c.msgs_in[VMBUS_MSG_UNLOAD]);
+    say("summary: protocol errors %llu, unknown messages %llu, short messages %llu; GPADLs created %llu, torn down %llu",
+        (unsigned long long)c.protocol_errors, (unsigned long long)c.unknown_msgs, (unsigned long long)c.short_msgs,
+        (unsigned long long)c.gpadls_created, (unsigned long long)c.gpadls_torndown);
+    for (uint32_t relid = 1; relid < 2048; relid++) {
+        struct hvsim_vmbus_channel_info ch;
+        if (!hvsim_vmbus_channel(b->vb, relid, &ch))
+            continue;
+        say("summary: channel %u %s: opened %u time%s, %llu packets in, %llu out, ring errors %llu",
+            relid, ch.name, ch.opens, ch.opens == 1 ? "" : "s", (unsigned long long)ch.packets_in,
+            (unsigned long long)ch.packets_out, (unsigned long long)ch.ring_errors);
+        struct hvsim_ic_info ic;
+        if (hvsim_ic_state(b->vb, relid, &ic) && ic.negotiation != HVSIM_IC_NEG_NONE)
+            say("summary: channel %u %s: IC negotiated %s, %llu good replies, %llu protocol errors", relid, ch.name,
+                ic.negotiation == HVSIM_IC_NEG_DONE ? "yes" : "no", (unsigned long long)ic.replies_ok,
+                (unsigned long long)ic.protocol_errors);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static struct bridge b;
+    parse_options(argc, argv, &b.opt);
+    signal(SIGPIPE, SIG_IGN);
+    map_guest_ram(&b);
+    connect_com2(&b);
+    create_host(&b);
+    b.start_ns = b.last_activity_ns = mono_ns();
+    say("waiting for the guest on COM2 (boot it with --hvsim)");
+    for (;;) {
+        if (!read_com2(&b))
+            break;   /* QEMU is gone */
+        if (b.mailbox != NULL) {
+            serve(&b);
+            sync_clock(&b);
+            raise_guest_interrupt(&b);
+            host_initiatives(&b);
+        }
+        if (mono_ns() - b.last_activity_ns > SPIN_BEFORE_SLEEP_NS)
+            sleep_until_needed(&b);
+    }
+    if (b.mailbox == NULL)
+        say("the guest never attached (was it booted with --hvsim?)");
+    print_summary(&b);
+    hvsim_vmbus_destroy(b.vb);
+    hvsim_destroy(b.sim);
+    munmap(b.ram, b.ram_size);
+    return b.mailbox == NULL ? 1 : 0;
+}
