@@ -2,6 +2,7 @@
 # Runs every test and ends with one line "N passed, N failed":
 #   - the host unit tests (each prints its own "N passed, N failed");
 #   - the QEMU boot tests in tests/boot/cases, two at a time;
+#   - the bridged end-to-end tests, the image against hvsim (tests/bridge);
 #   - a short run of each fuzz target from its seed corpus (make fuzz-smoke);
 #   - the disk image and signing tests (tests/image/run-image-tests.sh).
 # Usage: run-tests.sh BUILD_DIR UNIT_TEST...   (the Makefile passes these)
@@ -114,6 +115,8 @@ run_suite() {
     fi
 }
 
+echo "== bridged end-to-end tests (the image under QEMU against hvsim-bridge)"
+run_suite "bridged tests" tests/bridge/run-bridge-tests.sh "$build"
 echo "== fuzz smoke (each libFuzzer target from its seed corpus)"
 run_suite "fuzz smoke" make -s fuzz-smoke
 echo "== disk images and signing (tests/image)"

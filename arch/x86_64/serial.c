@@ -18,8 +18,10 @@ void serial_port_init(uint16_t port, bool rx_interrupt)
     outb(port + LCR, 0x03);       /* 8N1 */
     outb(port + FCR, 0xc7);       /* FIFOs on, cleared */
     outb(port + MCR, MCR_DTR | MCR_RTS | (rx_interrupt ? MCR_OUT2 : 0));
-    while (inb(port + LSR) & LSR_DATA_READY)
-        inb(port + DATA);         /* whatever the firmware left unread */
+    /* Whatever the firmware left unread; bounded, as a missing UART reads
+     * all ones and so always has "data". */
+    for (int i = 0; i < 64 && (inb(port + LSR) & LSR_DATA_READY); i++)
+        inb(port + DATA);
     outb(port + IER, rx_interrupt ? IER_RX_DATA : 0);
 }
 
