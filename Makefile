@@ -2,6 +2,7 @@
 #   make run [ARGS="app args ; app2"]   build and boot in QEMU+OVMF (TCG)
 #   make test                           every test; ends with "N passed, N failed"
 #   make bench                          figures (image size, boot times)
+#   make coverage                       lines of vmbus/ and hyperv that no test runs
 #   make efi                            just build/hvrt.efi
 #   make image                          disk images (mk/image.mk)
 #   make run-kvm                        the bare-metal path with KVM and hv-* flags
@@ -37,7 +38,7 @@ RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c vmbus
 APP_SRCS     := $(foreach a,$(APPS),$(wildcard apps/$(a)/*.c))
 IMAGE_OBJS   := $(patsubst %,$(BUILD)/obj/%.o,$(RUNTIME_SRCS) $(APP_SRCS))
 
-.PHONY: all efi run run-kvm run-hvsim test unit-tests bench deps newlib clean distclean
+.PHONY: all efi run run-kvm run-hvsim test unit-tests coverage bench deps newlib clean distclean
 .DEFAULT_GOAL := all
 all: efi
 
@@ -142,6 +143,18 @@ run-hvsim: $(IMAGE) $(HVSIM_BRIDGE)
 
 test: deps $(IMAGE) unit-tests $(HVSIM_BRIDGE)
 	@tests/run-tests.sh $(BUILD) $(UNIT_TESTS)
+
+# make coverage: which lines of vmbus/ and arch/x86_64/hyperv run in the
+# hosted tests (clang source-based coverage) and in the bridged runs of the
+# image (QEMU's instruction log), and which run nowhere.
+COV_CFLAGS := -std=gnu11 -O0 -g $(WARN) -fprofile-instr-generate -fcoverage-mapping -I. -Iinclude
+$(BUILD)/cov/%: tests/unit/%.c $$($$*_SRCS)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $< (coverage)"
+	$(Q)$(HOSTCC) $(COV_CFLAGS) $< $($*_SRCS) -o $@ -lpthread
+
+coverage: deps $(IMAGE) $(HVSIM_BRIDGE) $(addprefix $(BUILD)/cov/,$(UNIT_TESTS))
+	@scripts/coverage.sh $(BUILD) $(UNIT_TESTS)
 
 # Benchmarks: host programs built optimised, without sanitizers.
 BENCH_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -Iinclude

@@ -13,6 +13,7 @@ packages=(
     gdisk qemu-utils        # disk images: GPT (sgdisk), VHDX and VHD (qemu-img)
     sbsigntool openssl      # Secure Boot signing (sbsign, sbverify), test keys
     libclang-rt-14-dev      # ASan/UBSan for the host tests
+    python3                 # make coverage joins its two sources
     make xz-utils
 )
 

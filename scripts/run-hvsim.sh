@@ -6,17 +6,19 @@
 # "guest | ..." and "hvsim | ..." lines in the order they happen.
 #
 #   run-hvsim.sh [--timeout SECONDS] [--memory MIB] [--bridge "ARGS"]
-#                [--guest-log FILE] [--host-log FILE] IMAGE [APP ARGS...]
+#                [--guest-log FILE] [--host-log FILE] [--trace FILE] IMAGE [APP ARGS...]
 #
 # --bridge passes options to hvsim-bridge (e.g. "--max-version 4.0",
 # "--shutdown-after 500", "--verbose"); the image gets --hvsim in front of
-# the command line. Exit status: the image's (as qemu-run.sh reports it),
+# the command line. --trace writes every guest instruction QEMU translates
+# to FILE (QEMU's -d in_asm), which make coverage maps back to source lines.
+# Exit status: the image's (as qemu-run.sh reports it),
 # or 125 when hvsim-bridge failed.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 bridge_bin=${HVSIM_BRIDGE:-$here/../build/host/hvsim-bridge}
-timeout_s=60 memory=256 bridge_args="" guest_log="" host_log=""
+timeout_s=60 memory=256 bridge_args="" guest_log="" host_log="" trace=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --timeout) timeout_s=$2; shift 2 ;;
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
         --bridge) bridge_args=$2; shift 2 ;;
         --guest-log) guest_log=$2; shift 2 ;;
         --host-log) host_log=$2; shift 2 ;;
+        --trace) trace=$2; shift 2 ;;
         --) shift; break ;;
         -*) echo "run-hvsim: unknown option $1" >&2; exit 2 ;;
         *) break ;;
@@ -50,6 +53,7 @@ qemu_args="-object memory-backend-file,id=hvrt-ram,size=${memory}M,mem-path=$dir
 qemu_args+=" -machine memory-backend=hvrt-ram"
 qemu_args+=" -chardev socket,id=com2,path=$dir/com2,server=on,wait=off"
 qemu_args+=" -device isa-serial,chardev=com2,iobase=0x2f8,irq=3"
+[ -n "$trace" ] && qemu_args+=" -d in_asm -D $trace"
 
 # hvsim-bridge waits for the RAM file and the socket, which QEMU creates.
 # shellcheck disable=SC2086

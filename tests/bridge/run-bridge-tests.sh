@@ -2,6 +2,8 @@
 # Runs the bridged end-to-end tests in tests/bridge/cases, two at a time,
 # and ends with "N passed, N failed". A failure prints both sides' logs.
 # Usage: run-bridge-tests.sh BUILD_DIR
+# With HVRT_TRACE_DIR set, each case also leaves QEMU's instruction trace
+# and the guest's console there (NAME.trace, NAME.guest.log), for make coverage.
 set -uo pipefail
 
 build=${1:-build}
@@ -28,13 +30,15 @@ check() {
 
 bridge_test() {
     local name=$1 want=$2 bridge=$3 cmdline=$4 guest_patterns=$5 host_patterns=$6
-    local dir=$results/$name args=() status problems="" start=$SECONDS
+    local dir=$results/$name args=() status problems="" start=$SECONDS trace=()
     mkdir -p "$dir"
+    [ -n "${HVRT_TRACE_DIR:-}" ] && trace=(--trace "$HVRT_TRACE_DIR/$name.trace")
     [ "$want" = poweroff ] || args=(--debug-exit)
     # shellcheck disable=SC2086  # the command line splits into words
-    HVSIM_BRIDGE=$build/host/hvsim-bridge scripts/run-hvsim.sh --timeout 90 --bridge "$bridge" \
+    HVSIM_BRIDGE=$build/host/hvsim-bridge scripts/run-hvsim.sh --timeout 90 --bridge "$bridge" "${trace[@]}" \
         --guest-log "$dir/guest.log" --host-log "$dir/hvsim.log" "$image" "${args[@]}" $cmdline > "$dir/both.log" 2>&1
     status=$?
+    [ -n "${HVRT_TRACE_DIR:-}" ] && cp "$dir/guest.log" "$HVRT_TRACE_DIR/$name.guest.log"
     local expected=$want
     [ "$want" = poweroff ] && expected=0
     [ "$status" = "$expected" ] || problems+="exit status $status, expected $expected; "

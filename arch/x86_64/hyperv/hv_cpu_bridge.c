@@ -17,6 +17,8 @@
 #define HELLO_INTERVAL_NS  (200ull * 1000000ull)
 #define ANSWER_TIMEOUT_S   10u
 
+extern char ImageBase[];   /* linker/efi.lds: logged so traces of a run map back to source */
+
 static struct bridge_mailbox *mailbox;
 static bool bridged;
 
@@ -154,6 +156,7 @@ int hv_bridge_attach(void)
             cpu_relax();
     }
     bridged = true;
-    kprintf("hvrt: bridged to hvsim (mailbox at GPA 0x%llx)\n", (unsigned long long)gpa);
+    kprintf("hvrt: bridged to hvsim (mailbox at GPA 0x%llx, image at 0x%llx)\n", (unsigned long long)gpa,
+            (unsigned long long)(uintptr_t)ImageBase);
     return 0;
 }
