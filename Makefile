@@ -87,14 +87,15 @@ $(IMAGE): $(BUILD)/hvrt.so
 	$(Q)objcopy $(PE_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
 	@echo "image: $@ ($$(stat -c %s $@) bytes)"
 
+# ARGS goes through in single quotes, so that ";" between apps reaches the image.
 run: $(IMAGE)
-	@scripts/qemu-run.sh --interactive $(IMAGE) $(ARGS)
+	@scripts/qemu-run.sh --interactive $(IMAGE) '$(ARGS)'
 
 # The bare-metal path: real Hyper-V enlightenments from KVM (a clear skip
 # where /dev/kvm is missing). By default runs the enlightenment tests.
 KVM_ARGS ?= hvtest all --testdev ; vmbus-info ; hello
 run-kvm: $(IMAGE)
-	@scripts/qemu-run.sh --kvm --interactive $(IMAGE) $(or $(ARGS),$(KVM_ARGS))
+	@scripts/qemu-run.sh --kvm --interactive $(IMAGE) '$(or $(ARGS),$(KVM_ARGS))'
 
 # Host unit tests, under ASan and UBSan.
 .SECONDEXPANSION:
@@ -139,7 +140,7 @@ $(HVSIM_BRIDGE): tests/bridge/hvsim_bridge.c $(HVSIM_SRCS)
 # make run-hvsim [ARGS="app args"] [BRIDGE="hvsim-bridge options"]
 HVSIM_ARGS ?= vmbus-info ; echo 200
 run-hvsim: $(IMAGE) $(HVSIM_BRIDGE)
-	@scripts/run-hvsim.sh --bridge "$(BRIDGE)" $(IMAGE) $(or $(ARGS),$(HVSIM_ARGS))
+	@scripts/run-hvsim.sh --bridge '$(BRIDGE)' $(IMAGE) '$(or $(ARGS),$(HVSIM_ARGS))'
 
 test: deps $(IMAGE) unit-tests $(HVSIM_BRIDGE)
 	@tests/run-tests.sh $(BUILD) $(UNIT_TESTS)
