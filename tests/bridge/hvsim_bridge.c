@@ -476,6 +476,9 @@ static void print_summary(struct bridge *b)
             say("summary: channel %u %s: IC negotiated %s, %llu good replies, %llu protocol errors", relid, ch.name,
                 ic.negotiation == HVSIM_IC_NEG_DONE ? "yes" : "no", (unsigned long long)ic.replies_ok,
                 (unsigned long long)ic.protocol_errors);
+        static char key[HVSIM_IC_KVP_KEY_MAX], value[HVSIM_IC_KVP_VALUE_MAX];
+        for (uint32_t i = 0; ch.model == HVSIM_VMBUS_KVP && hvsim_ic_kvp_entry(b->vb, relid, i, key, value); i++)
+            say("summary: channel %u kvp: %s = %s", relid, key, value);
     }
 }
 
