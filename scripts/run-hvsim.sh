@@ -36,9 +36,14 @@ image=${1:?usage: run-hvsim.sh [options] IMAGE [APP ARGS...]}
 shift
 [ -x "$bridge_bin" ] || { echo "run-hvsim: $bridge_bin is missing (make build/host/hvsim-bridge)" >&2; exit 2; }
 
-# /dev/shm: the RAM file should be memory, not disk.
+# /dev/shm: the RAM file should be memory, not disk. Containers often
+# give /dev/shm only 64 MiB, and a full tmpfs kills QEMU with SIGBUS
+# mid-boot: fall back to a disk-backed directory when it lacks room.
 shm=/dev/shm
-[ -d "$shm" ] && [ -w "$shm" ] || shm=${TMPDIR:-/tmp}
+shm_free_mib=$(df -Pm "$shm" 2>/dev/null | awk 'NR == 2 { print $4 }')
+if [ ! -w "$shm" ] || [ "${shm_free_mib:-0}" -lt $((memory + 64)) ]; then
+    shm=${TMPDIR:-/tmp}
+fi
 dir=$(mktemp -d "$shm/hvrt-bridge.XXXXXX")
 bridge_pid=""
 cleanup() {
