@@ -75,6 +75,7 @@ struct hvsim_vmbus {
     struct outbox_msg held;       /* reorder fault: waits for the next message */
     bool has_held;
     uint64_t held_until_ns;       /* sent alone at this time if nothing overtook it */
+    uint32_t busy_streak;         /* busy_posts fault: refusals of the current message so far */
     struct hvsim_vmbus_counters counters;
 };
 
@@ -901,6 +902,12 @@ static uint16_t on_message(void *ctx, struct hvsim *sim, uint32_t vp, uint32_t c
 {
     (void)sim;
     struct hvsim_vmbus *vb = ctx;
+    if (vb->busy_streak < vb->faults.busy_posts) {
+        vb->busy_streak++;
+        vb->counters.posts_refused_busy++;
+        return HV_STATUS_INSUFFICIENT_BUFFERS;   /* not taken: the guest must post it again */
+    }
+    vb->busy_streak = 0;
     if (message_type != VMBUS_POST_MESSAGE_TYPE) {
         vb->counters.bad_post_type++;
         sim_log(vb->sim, "vmbus: HvPostMessage type %#x ignored", message_type);

@@ -87,6 +87,9 @@ struct hvsim_vmbus_faults {
     /* The host stops reading the guest->host rings: guest signals are
      * counted and ignored. Clearing it drains every open channel at once. */
     bool stop_reading;
+    /* A busy host: each guest message is refused with
+     * HV_STATUS_INSUFFICIENT_BUFFERS this many times in a row before it is taken. */
+    uint32_t busy_posts;
 };
 #define HVSIM_VMBUS_MSG_BIT(type) (1u << (type))
 
@@ -194,6 +197,7 @@ struct hvsim_vmbus_counters {
     uint64_t post_retries;    /* host->guest message found the SINT queue full, retried */
     uint64_t post_drops;      /* host->guest message hvsim refused (SynIC off) */
     uint64_t msgs_dropped, msgs_duplicated, msgs_reordered; /* by the fault switches */
+    uint64_t posts_refused_busy; /* guest posts answered INSUFFICIENT_BUFFERS (busy_posts) */
     uint64_t signals_to_guest, signals_from_guest;
     uint64_t packets_echoed, packets_sunk, bytes_sunk, packets_sourced;
     uint64_t gpadls_created, gpadls_failed, gpadls_ignored, gpadls_torndown;
