@@ -121,7 +121,7 @@ void hvsim_vmbus_config_default(struct hvsim_vmbus_config *cfg, enum hvsim_vmbus
 struct hvsim_vmbus;
 struct hvsim_vmbus *hvsim_vmbus_create(struct hvsim *sim, const struct hvsim_vmbus_config *cfg);
 /* Unregisters its ports. Destroy it together with sim: host callbacks it
- * scheduled (delayed retries) would otherwise still fire. */
+ * scheduled (delayed retries, reorder releases) would otherwise still fire. */
 void hvsim_vmbus_destroy(struct hvsim_vmbus *vb);
 
 /* ---- run-time control ---- */
