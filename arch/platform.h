@@ -55,6 +55,9 @@ typedef void (*platform_flag_fn)(uint32_t flag, void *ctx);
 int platform_sint_attach(uint32_t sint, platform_message_fn on_message,
                          platform_event_fn on_event, void *ctx);
 void platform_sint_detach(uint32_t sint);
+/* Runs the SINT's handlers now, as if its interrupt had come (interrupts
+ * off meanwhile): for waits that must survive an interrupt the host lost. */
+void platform_sint_poll(uint32_t sint);
 
 /* Takes (clears atomically) every set flag of the SINT's event array below
  * flag_count and calls fn for each. */

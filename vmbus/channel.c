@@ -10,6 +10,27 @@
 
 static struct vmbus_channel *by_relid[VMBUS_MAX_RELID + 1];
 
+/* Undoes a failed open. The ring pages go back only when the host cannot
+ * hold them: nothing reached it (gpadl 0), it refused the GPADL, or it
+ * confirmed a teardown. A GPADL that merely timed out may still exist at
+ * the host, and it is torn down only when it was created or the channel
+ * was rescinded (then the host answers at once). A rescinded relid is
+ * released last: the host forgets what the relid holds on release, and a
+ * teardown after that would never be answered. */
+static void open_failed(struct vmbus_channel *ch, uint32_t gpadl, bool tear_down, uint64_t timeout_ms)
+{
+    uint32_t relid = ch->offer.relid;
+    by_relid[relid] = NULL;
+    bool host_may_hold = gpadl != 0;
+    if (host_may_hold && (tear_down || ch->rescinded) && vmbus_gpadl_teardown(relid, gpadl, timeout_ms) == VMBUS_OK)
+        host_may_hold = false;
+    if (!host_may_hold)
+        platform_pages_free(ch->ring_pages, ch->ring_page_count);
+    ch->ring_pages = NULL;
+    if (ch->rescinded)
+        vmbus_release_relid(relid);   /* it was waiting for us */
+}
+
 int vmbus_channel_open(struct vmbus_channel *ch, const struct vmbus_offer *offer, uint32_t out_bytes,
                        uint32_t in_bytes, const void *user_data, uint32_t user_len,
                        vmbus_channel_fn on_readable, void *ctx, uint64_t timeout_ms)
@@ -17,6 +38,10 @@ int vmbus_channel_open(struct vmbus_channel *ch, const struct vmbus_offer *offer
     if (out_bytes == 0 || in_bytes == 0 || out_bytes % 4096 || in_bytes % 4096 || user_len > 120 ||
         offer->relid == 0 || offer->relid > VMBUS_MAX_RELID)
         return VMBUS_E_INVALID;
+    /* A copy of an offer that was rescinded since: its relid may name
+     * another device by now, which must not be opened in its place. */
+    if (!vmbus_offer_is_current(offer))
+        return VMBUS_E_RESCINDED;
     if (by_relid[offer->relid] != NULL)
         return VMBUS_E_BUSY;
     memset(ch, 0, sizeof(*ch));
@@ -34,14 +59,13 @@ int vmbus_channel_open(struct vmbus_channel *ch, const struct vmbus_offer *offer
     ch->on_readable = on_readable;
     ch->ctx = ctx;
 
+    /* Known by relid from the GPADL on, not only once open: a rescind that
+     * comes while the GPADL is in flight must leave the relid to us, to be
+     * released after the GPADL is torn down (else the pages are lost). */
+    by_relid[offer->relid] = ch;
     int status = vmbus_gpadl_create(offer->relid, pages, ch->ring_page_count, &ch->gpadl, timeout_ms);
     if (status != VMBUS_OK) {
-        /* Free the pages only when the host cannot hold them: it refused, or
-         * nothing was sent. A GPADL that timed out, was rescinded mid-way or
-         * got a garbled answer may exist at the host: the pages stay its. */
-        if (status == VMBUS_E_REFUSED || status == VMBUS_E_INVALID || status == VMBUS_E_NO_MEMORY ||
-            status == VMBUS_E_BUSY)
-            platform_pages_free(pages, ch->ring_page_count);
+        open_failed(ch, ch->gpadl, false, timeout_ms);
         return status;
     }
 
@@ -56,7 +80,6 @@ int vmbus_channel_open(struct vmbus_channel *ch, const struct vmbus_offer *offer
     if (user_len > 0)
         memcpy(msg.user_data, user_data, user_len);
 
-    by_relid[offer->relid] = ch;   /* before the open: the host may signal at once */
     struct vmbus_waiter *w = vmbus_expect(VMBUS_MSG_OPENCHANNEL_RESULT, 8, offer->relid, offer->relid);
     status = w == NULL ? VMBUS_E_BUSY : vmbus_post(&msg, VMBUS_MSG_OPEN_CHANNEL_SIZE);
     if (status == VMBUS_OK) {
@@ -68,11 +91,7 @@ int vmbus_channel_open(struct vmbus_channel *ch, const struct vmbus_offer *offer
         vmbus_forget(w);
     }
     if (status != VMBUS_OK) {
-        by_relid[offer->relid] = NULL;
-        if (vmbus_gpadl_teardown(offer->relid, ch->gpadl, timeout_ms) == VMBUS_OK)
-            platform_pages_free(pages, ch->ring_page_count);
-        if (ch->rescinded)
-            vmbus_release_relid(offer->relid);   /* it was waiting for us */
+        open_failed(ch, ch->gpadl, true, timeout_ms);
         return status;
     }
     ch->open = true;

@@ -22,6 +22,7 @@ static uint32_t new_handle(void)
 
 int vmbus_gpadl_create(uint32_t relid, void *va, uint32_t pages, uint32_t *handle, uint64_t timeout_ms)
 {
+    *handle = 0;
     if (((uintptr_t)va & 4095) != 0 || gpadl_msgs_check(pages) != GPADL_MSGS_OK)
         return VMBUS_E_INVALID;
     uint64_t *pfns = malloc(pages * sizeof(uint64_t));
@@ -41,6 +42,8 @@ int vmbus_gpadl_create(uint32_t relid, void *va, uint32_t pages, uint32_t *handl
     for (uint32_t i = 0; i < gpadl_msgs_count(pages) && status == VMBUS_OK; i++) {
         uint32_t len = gpadl_msg_build(i, relid, h, pfns, pages, msg);
         status = len != 0 ? vmbus_post(msg, len) : VMBUS_E_INVALID;
+        if (status == VMBUS_OK)
+            *handle = h;   /* the host has heard of it: only a teardown makes the pages ours again */
     }
     free(pfns);
     if (status != VMBUS_OK) {
@@ -53,9 +56,10 @@ int vmbus_gpadl_create(uint32_t relid, void *va, uint32_t pages, uint32_t *handl
         return status;
     if (reply.child_relid != relid)
         return VMBUS_E_HOST;   /* not the answer we asked for: the GPADL's fate is unknown */
-    if (reply.status != 0)
+    if (reply.status != 0) {
+        *handle = 0;   /* refused: the host holds nothing */
         return VMBUS_E_REFUSED;
-    *handle = h;
+    }
     return VMBUS_OK;
 }
 

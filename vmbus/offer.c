@@ -101,6 +101,16 @@ bool vmbus_offer_at(unsigned index, struct vmbus_offer *out)
     return found;
 }
 
+bool vmbus_offer_is_current(const struct vmbus_offer *o)
+{
+    platform_irq_state s = platform_irq_save();
+    const struct vmbus_offer *live = find_live(o->relid);
+    bool current = live != NULL && vmbus_guid_equal(&live->class_id, &o->class_id) &&
+                   vmbus_guid_equal(&live->instance_id, &o->instance_id);
+    platform_irq_restore(s);
+    return current;
+}
+
 static bool matches(const struct vmbus_offer *o, const struct vmbus_guid *class_id, const struct vmbus_guid *instance_id)
 {
     return !o->rescinded && vmbus_guid_equal(&o->class_id, class_id) &&
@@ -123,6 +133,6 @@ int vmbus_wait_offer(const struct vmbus_guid *class_id, const struct vmbus_guid 
         platform_irq_restore(s);
         if (platform_time_ns() >= deadline)
             return VMBUS_E_TIMEOUT;
-        platform_wait_until(deadline);
+        vmbus_wait_until(deadline);
     }
 }

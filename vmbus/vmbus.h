@@ -58,6 +58,11 @@ struct vmbus_waiter *vmbus_expect(uint32_t reply_type, uint32_t key_offset, uint
 int vmbus_await(struct vmbus_waiter *w, void *reply, uint32_t reply_size, uint64_t timeout_ms);
 void vmbus_forget(struct vmbus_waiter *w);
 
+/* Sleeps until an interrupt or the deadline, but never longer than a poll
+ * period, then looks at the VMBus SINT itself: a lost interrupt costs one
+ * period instead of a timeout (and of a slot that stays full for good). */
+void vmbus_wait_until(uint64_t deadline_ns);
+
 /* Wakes every request tied to this relid with VMBUS_E_RESCINDED. */
 void vmbus_cancel_requests(uint32_t relid);
 
@@ -94,6 +99,10 @@ void vmbus_on_all_offers_delivered(void);
 void vmbus_release_relid(uint32_t relid);
 bool vmbus_all_offers_delivered(void);
 
+/* True while the host's live offer of o->relid is the device o describes
+ * (same class and instance): a copy kept across a rescind is stale, and its
+ * relid may already name another device. */
+bool vmbus_offer_is_current(const struct vmbus_offer *o);
 /* A copy of the i-th live offer, in arrival order; false past the end. */
 bool vmbus_offer_at(unsigned i, struct vmbus_offer *out);
 unsigned vmbus_offer_count(void);
@@ -103,7 +112,10 @@ int vmbus_wait_offer(const struct vmbus_guid *class_id, const struct vmbus_guid 
 
 /* ---- gpadl.c ---- */
 
-/* Describes pages (page-aligned va, 1..8190 pages) to the host for relid. */
+/* Describes pages (page-aligned va, 1..8190 pages) to the host for relid.
+ * *handle is set as soon as the first message reached the host, failure or
+ * not, so a caller can tear down what the host may hold; it stays 0 when
+ * nothing reached the host (the pages were never shared). */
 int vmbus_gpadl_create(uint32_t relid, void *va, uint32_t pages, uint32_t *handle, uint64_t timeout_ms);
 /* Until this returns VMBUS_OK, the pages must not be freed. */
 int vmbus_gpadl_teardown(uint32_t relid, uint32_t handle, uint64_t timeout_ms);

@@ -13,6 +13,8 @@ struct hvsim_vmbus *fixture_start(enum hvsim_vmbus_flavor flavor, const struct h
                                   uint32_t device_count, uint32_t guest_mem_mib);
 /* The same with a full VMBus host configuration. */
 struct hvsim_vmbus *fixture_start_config(const struct hvsim_vmbus_config *vc, uint32_t guest_mem_mib);
+/* The same with hvsim's configuration too (masked policy, queue depth). */
+struct hvsim_vmbus *fixture_start_sim(const struct hvsim_config *hc, const struct hvsim_vmbus_config *vc);
 /* UNLOAD, then everything down in reverse. */
 void fixture_stop(struct hvsim_vmbus *host);
 

@@ -158,6 +158,12 @@ uint32_t hvsim_queued_messages(const struct hvsim *sim, uint32_t vp, uint32_t si
  * raised on a 0->1 transition only. HVSIM_ESTATE when SCONTROL or SIEFP is off. */
 int hvsim_signal_guest_event(struct hvsim *sim, uint32_t vp, uint32_t sint, uint32_t flag);
 
+/* Interrupt faults. Lost: the next `count` raises of the SINT go nowhere
+ * (messages still reach the slot, flags are still set; nobody is told).
+ * Spurious: the SINT fires now with no new message or flag behind it. */
+int hvsim_inject_lost_sint(struct hvsim *sim, uint32_t vp, uint32_t sint, uint32_t count);
+int hvsim_raise_spurious_sint(struct hvsim *sim, uint32_t vp, uint32_t sint);
+
 /* ---- interrupts (a minimal local APIC per VP) ---- */
 typedef void (*hvsim_irq_fn)(void *ctx, struct hvsim *sim, uint32_t vp, uint8_t vector);
 /* With no handler, raised vectors stay pending for hvsim_take_interrupt. */

@@ -36,6 +36,7 @@ struct hvsim_vp {
     uint64_t scontrol, simp, siefp;
     uint64_t sint[HV_SINT_COUNT];
     bool sint_held[HV_SINT_COUNT]; /* raised while masked (HOLD policy) */
+    uint32_t sint_lose[HV_SINT_COUNT]; /* injected: the next n raises are lost */
     struct hvsim_sint_queue queue[HV_SINT_COUNT];
     struct hvsim_stimer stimer[HV_STIMER_COUNT];
     /* minimal local APIC: 256-bit request / in-service / auto-EOI maps */

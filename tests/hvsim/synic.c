@@ -18,6 +18,11 @@ static bool synic_on(const struct hvsim_vp *vp)
 void synic_raise(struct hvsim *sim, struct hvsim_vp *vp, uint32_t sint)
 {
     uint64_t reg = vp->sint[sint];
+    if (vp->sint_lose[sint] > 0) {
+        vp->sint_lose[sint]--;
+        sim_log(sim, "vp%u sint%u interrupt lost (injected)", vp->index, sint);
+        return;
+    }
     if (reg & HV_SINT_MASKED) {
         if (sim->cfg.masked_policy == HVSIM_MASKED_HOLD) {
             vp->sint_held[sint] = true;
@@ -292,6 +297,27 @@ int hvsim_signal_guest_event(struct hvsim *sim, uint32_t vpi, uint32_t sint, uin
         sim_log(sim, "vp%u sint%u event flag %u set", vpi, sint, flag);
         synic_raise(sim, vp, sint);
     }
+    sim_leave(sim);
+    return HVSIM_OK;
+}
+
+int hvsim_inject_lost_sint(struct hvsim *sim, uint32_t vpi, uint32_t sint, uint32_t count)
+{
+    struct hvsim_vp *vp = sim_vp(sim, vpi);
+    if (!vp || sint >= HV_SINT_COUNT)
+        return HVSIM_EINVAL;
+    vp->sint_lose[sint] = count;
+    return HVSIM_OK;
+}
+
+int hvsim_raise_spurious_sint(struct hvsim *sim, uint32_t vpi, uint32_t sint)
+{
+    struct hvsim_vp *vp = sim_vp(sim, vpi);
+    if (!vp || sint >= HV_SINT_COUNT)
+        return HVSIM_EINVAL;
+    sim_enter(sim);
+    sim_log(sim, "vp%u sint%u spurious interrupt (injected)", vpi, sint);
+    synic_raise(sim, vp, sint);
     sim_leave(sim);
     return HVSIM_OK;
 }

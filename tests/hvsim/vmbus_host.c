@@ -20,6 +20,7 @@
 #define MAX_RELID 2047u
 #define MAX_PACKET_BYTES (0xFFFFu * 8u + 8u) /* len8 is u16, plus the trailer */
 #define OUTBOX_RETRY_NS 1000u
+#define REORDER_HOLD_NS 1000000u /* a held-back message goes out alone after this */
 #define QEMU_EVENT_CONN_BASE 16u
 
 struct outbox_msg {
@@ -71,6 +72,10 @@ struct hvsim_vmbus {
     struct outbox_msg *outbox;
     uint32_t outbox_count, outbox_cap;
     bool retry_scheduled;
+    struct outbox_msg held;       /* reorder fault: waits for the next message */
+    bool has_held;
+    uint64_t held_until_ns;       /* sent alone at this time if nothing overtook it */
+    uint32_t busy_streak;         /* busy_posts fault: refusals of the current message so far */
     struct hvsim_vmbus_counters counters;
 };
 
@@ -165,14 +170,8 @@ static void outbox_flush(struct hvsim_vmbus *vb)
     }
 }
 
-/* QEMU rounds every payload size up to 8; Hyper-V sends the exact size. */
-static void send_msg(struct hvsim_vmbus *vb, const void *msg, uint32_t exact)
+static void outbox_append(struct hvsim_vmbus *vb, const struct outbox_msg *m)
 {
-    uint32_t type;
-    memcpy(&type, msg, sizeof(type));
-    uint32_t size = is_qemu(vb) ? (exact + 7u) & ~7u : exact;
-    if (size > VMBUS_MSG_MAX_SIZE || type >= VMBUS_MSG_COUNT)
-        return;
     if (vb->outbox_count == vb->outbox_cap) {
         uint32_t cap = vb->outbox_cap ? vb->outbox_cap * 2 : 16;
         struct outbox_msg *n = realloc(vb->outbox, cap * sizeof(*n));
@@ -183,13 +182,61 @@ static void send_msg(struct hvsim_vmbus *vb, const void *msg, uint32_t exact)
         vb->outbox = n;
         vb->outbox_cap = cap;
     }
-    struct outbox_msg *m = &vb->outbox[vb->outbox_count++];
-    memset(m, 0, sizeof(*m));
-    m->vp = vb->target_vp;
-    m->sint = vb->msg_sint;
-    m->size = size;
-    m->delay_ns = vb->cfg.reply_delay_ns + vb->cfg.type_delay_ns[type];
-    memcpy(m->payload, msg, exact); /* the rounding bytes stay zero */
+    vb->outbox[vb->outbox_count++] = *m;
+}
+
+/* Reorder fault: the held message goes out alone when nothing overtook it
+ * in time. A timer left from an earlier hold finds a later deadline. */
+static void release_held(void *ctx, struct hvsim *sim)
+{
+    struct hvsim_vmbus *vb = ctx;
+    if (!vb->has_held || hvsim_now_ns(sim) < vb->held_until_ns)
+        return;
+    vb->has_held = false;
+    outbox_append(vb, &vb->held);
+    outbox_flush(vb);
+}
+
+/* QEMU rounds every payload size up to 8; Hyper-V sends the exact size.
+ * The message fault switches act here, on whole messages. */
+static void send_msg(struct hvsim_vmbus *vb, const void *msg, uint32_t exact)
+{
+    uint32_t type;
+    memcpy(&type, msg, sizeof(type));
+    uint32_t size = is_qemu(vb) ? (exact + 7u) & ~7u : exact;
+    if (size > VMBUS_MSG_MAX_SIZE || type >= VMBUS_MSG_COUNT)
+        return;
+    uint32_t bit = HVSIM_VMBUS_MSG_BIT(type);
+    if (vb->faults.drop_msgs & bit) {
+        vb->counters.msgs_dropped++;
+        sim_log(vb->sim, "vmbus: message type %u dropped (fault)", type);
+        return;
+    }
+    struct outbox_msg m;
+    memset(&m, 0, sizeof(m));
+    m.vp = vb->target_vp;
+    m.sint = vb->msg_sint;
+    m.size = size;
+    m.delay_ns = vb->cfg.reply_delay_ns + vb->cfg.type_delay_ns[type];
+    memcpy(m.payload, msg, exact); /* the rounding bytes stay zero */
+    if ((vb->faults.reorder_msgs & bit) && !vb->has_held) {
+        vb->counters.msgs_reordered++;
+        sim_log(vb->sim, "vmbus: message type %u held back (reorder fault)", type);
+        vb->held = m;
+        vb->has_held = true;
+        vb->held_until_ns = hvsim_now_ns(vb->sim) + REORDER_HOLD_NS;
+        hvsim_call_at(vb->sim, vb->held_until_ns, release_held, vb);
+        return;
+    }
+    outbox_append(vb, &m);
+    if (vb->faults.duplicate_msgs & bit) {
+        vb->counters.msgs_duplicated++;
+        outbox_append(vb, &m);
+    }
+    if (vb->has_held) {   /* this one overtook it */
+        vb->has_held = false;
+        outbox_append(vb, &vb->held);
+    }
     outbox_flush(vb);
 }
 
@@ -855,6 +902,12 @@ static uint16_t on_message(void *ctx, struct hvsim *sim, uint32_t vp, uint32_t c
 {
     (void)sim;
     struct hvsim_vmbus *vb = ctx;
+    if (vb->busy_streak < vb->faults.busy_posts) {
+        vb->busy_streak++;
+        vb->counters.posts_refused_busy++;
+        return HV_STATUS_INSUFFICIENT_BUFFERS;   /* not taken: the guest must post it again */
+    }
+    vb->busy_streak = 0;
     if (message_type != VMBUS_POST_MESSAGE_TYPE) {
         vb->counters.bad_post_type++;
         sim_log(vb->sim, "vmbus: HvPostMessage type %#x ignored", message_type);
@@ -925,6 +978,8 @@ static uint16_t on_channel_signal(void *ctx, struct hvsim *sim, uint32_t vp, uin
     struct hvsim_vmbus_chan *ch = ctx;
     ch->info.signals_from_guest++;
     ch->vb->counters.signals_from_guest++;
+    if (ch->vb->faults.stop_reading)
+        return HV_STATUS_SUCCESS;   /* a stalled host: the ring fills up */
     chan_drain(ch);
     if (ch->info.state == HVSIM_CHAN_OPEN && ch->model->on_room)
         ch->model->on_room(ch);
@@ -999,7 +1054,19 @@ int hvsim_vmbus_rescind(struct hvsim_vmbus *vb, uint32_t relid)
 
 void hvsim_vmbus_set_faults(struct hvsim_vmbus *vb, const struct hvsim_vmbus_faults *faults)
 {
+    bool resume = vb->faults.stop_reading && !faults->stop_reading;
     vb->faults = *faults;
+    if (!resume)
+        return;
+    /* The host catches up: as if each channel had just been signalled. */
+    for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_CHANNELS; i++) {
+        struct hvsim_vmbus_chan *ch = &vb->chans[i];
+        if (ch->info.state != HVSIM_CHAN_OPEN)
+            continue;
+        chan_drain(ch);
+        if (ch->info.state == HVSIM_CHAN_OPEN && ch->model->on_room)
+            ch->model->on_room(ch);
+    }
 }
 
 struct hvsim_vmbus *hvsim_vmbus_create(struct hvsim *sim, const struct hvsim_vmbus_config *cfg)

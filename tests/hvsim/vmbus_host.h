@@ -79,7 +79,19 @@ struct hvsim_vmbus_faults {
     bool ignore_request_offers; /* no offers, no ALLOFFERS_DELIVERED */
     bool ignore_unload;         /* no UNLOAD_RESPONSE */
     bool ignore_gpadl_teardown; /* GPADL_TEARDOWN never answered (the GPADL stays) */
+    /* Host->guest control messages, by type (HVSIM_VMBUS_MSG_BIT(VMBUS_MSG_x)).
+     * Delays are in the config (reply_delay_ns, type_delay_ns). */
+    uint32_t drop_msgs;         /* never sent */
+    uint32_t duplicate_msgs;    /* sent twice, back to back */
+    uint32_t reorder_msgs;      /* held back, sent right after the next message (or 1 ms later) */
+    /* The host stops reading the guest->host rings: guest signals are
+     * counted and ignored. Clearing it drains every open channel at once. */
+    bool stop_reading;
+    /* A busy host: each guest message is refused with
+     * HV_STATUS_INSUFFICIENT_BUFFERS this many times in a row before it is taken. */
+    uint32_t busy_posts;
 };
+#define HVSIM_VMBUS_MSG_BIT(type) (1u << (type))
 
 struct hvsim_vmbus_config {
     enum hvsim_vmbus_flavor flavor;
@@ -109,7 +121,7 @@ void hvsim_vmbus_config_default(struct hvsim_vmbus_config *cfg, enum hvsim_vmbus
 struct hvsim_vmbus;
 struct hvsim_vmbus *hvsim_vmbus_create(struct hvsim *sim, const struct hvsim_vmbus_config *cfg);
 /* Unregisters its ports. Destroy it together with sim: host callbacks it
- * scheduled (delayed retries) would otherwise still fire. */
+ * scheduled (delayed retries, reorder releases) would otherwise still fire. */
 void hvsim_vmbus_destroy(struct hvsim_vmbus *vb);
 
 /* ---- run-time control ---- */
@@ -184,6 +196,8 @@ struct hvsim_vmbus_counters {
     uint64_t protocol_errors; /* well-formed but wrong: bad relid, state, handle, ... */
     uint64_t post_retries;    /* host->guest message found the SINT queue full, retried */
     uint64_t post_drops;      /* host->guest message hvsim refused (SynIC off) */
+    uint64_t msgs_dropped, msgs_duplicated, msgs_reordered; /* by the fault switches */
+    uint64_t posts_refused_busy; /* guest posts answered INSUFFICIENT_BUFFERS (busy_posts) */
     uint64_t signals_to_guest, signals_from_guest;
     uint64_t packets_echoed, packets_sunk, bytes_sunk, packets_sourced;
     uint64_t gpadls_created, gpadls_failed, gpadls_ignored, gpadls_torndown;

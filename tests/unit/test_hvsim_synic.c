@@ -153,6 +153,31 @@ static void test_apic_eoi_retries_delivery(void)
     hvsim_destroy(sim);
 }
 
+/* Injected interrupt faults: a lost raise leaves the message in the slot
+ * with nobody told; a spurious one fires with nothing new behind it. */
+static void test_lost_and_spurious_interrupts(void)
+{
+    struct tg_irqs irqs;
+    struct hvsim *sim = setup(&irqs);
+    CHECK_EQ(hvsim_inject_lost_sint(sim, 0, 2, 1), HVSIM_OK);
+    CHECK_EQ(hvsim_post_to_guest(sim, 0, 2, 1, "lost", 4), HVSIM_OK);
+    CHECK_EQ(tg_slot(sim, 0, 2)->header.message_type, 1);   /* delivered ... */
+    CHECK_EQ(irqs.count, 0);                                  /* ... silently */
+    tg_consume_slot(sim, 0, 2);
+    CHECK_EQ(hvsim_post_to_guest(sim, 0, 2, 1, "next", 4), HVSIM_OK);
+    CHECK_EQ(irqs.count, 1);                                  /* only the next one was lost */
+
+    tg_consume_slot(sim, 0, 2);
+    hvsim_apic_eoi(sim, 0);
+    CHECK_EQ(hvsim_raise_spurious_sint(sim, 0, 2), HVSIM_OK);
+    CHECK_EQ(irqs.count, 2);
+    CHECK_EQ(irqs.vector[1], 0x41);
+    CHECK_EQ(tg_slot(sim, 0, 2)->header.message_type, 0);     /* nothing behind it */
+    CHECK_EQ(hvsim_raise_spurious_sint(sim, 0, 16), HVSIM_EINVAL);
+    CHECK_EQ(hvsim_inject_lost_sint(sim, 1, 2, 1), HVSIM_EINVAL);
+    hvsim_destroy(sim);
+}
+
 static void test_masked_sint_held_until_unmasked(void)
 {
     struct tg_irqs irqs;
@@ -429,6 +454,7 @@ int main(void)
     RUN_TEST(test_pending_flag_when_more_are_ready);
     RUN_TEST(test_no_delivery_until_simp_enabled);
     RUN_TEST(test_apic_eoi_retries_delivery);
+    RUN_TEST(test_lost_and_spurious_interrupts);
     RUN_TEST(test_masked_sint_held_until_unmasked);
     RUN_TEST(test_masked_sint_drop_policy);
     RUN_TEST(test_auto_eoi);

@@ -1062,6 +1062,72 @@ static void test_echo_waits_for_room(void)
     guest_down(&g);
 }
 
+/* The message fault switches act on whole host->guest messages; busy_posts
+ * refuses guest posts; stop_reading leaves the guest's ring alone until it
+ * is cleared. */
+static void test_message_and_ring_fault_switches(void)
+{
+    struct guest g;
+    echo_guest_up(&g, HVSIM_VMBUS_HYPERV);
+    struct msg m;
+    struct hvsim_vmbus_faults f = { .drop_msgs = HVSIM_VMBUS_MSG_BIT(VMBUS_MSG_VERSION_RESPONSE) };
+    hvsim_vmbus_set_faults(g.vb, &f);
+    CHECK(!contact(&g, VMBUS_CONNID_MESSAGE, VMBUS_VERSION_WIN10, &m), "dropped");
+    CHECK_EQ(counters(&g).msgs_dropped, 1);
+
+    f = (struct hvsim_vmbus_faults){ .duplicate_msgs = HVSIM_VMBUS_MSG_BIT(VMBUS_MSG_VERSION_RESPONSE) };
+    hvsim_vmbus_set_faults(g.vb, &f);
+    CHECK(contact(&g, VMBUS_CONNID_MESSAGE, VMBUS_VERSION_WIN10, &m), "first copy");
+    CHECK(recv_msg(&g, &m) && msg_type(&m) == VMBUS_MSG_VERSION_RESPONSE, "second copy");
+    CHECK_EQ(counters(&g).msgs_duplicated, 1);
+
+    /* Reorder: the offer is held until ALLOFFERS_DELIVERED passes it; a
+     * held message with nothing behind it goes out alone after 1 ms. */
+    f = (struct hvsim_vmbus_faults){ .reorder_msgs = HVSIM_VMBUS_MSG_BIT(VMBUS_MSG_OFFERCHANNEL) };
+    hvsim_vmbus_set_faults(g.vb, &f);
+    post_header(&g, VMBUS_MSG_REQUESTOFFERS);
+    CHECK(recv_msg(&g, &m) && msg_type(&m) == VMBUS_MSG_ALLOFFERS_DELIVERED, "ALLOFFERS first");
+    CHECK(recv_msg(&g, &m) && msg_type(&m) == VMBUS_MSG_OFFERCHANNEL, "then the offer");
+    CHECK_EQ(counters(&g).msgs_reordered, 1);
+    f.reorder_msgs = HVSIM_VMBUS_MSG_BIT(VMBUS_MSG_GPADL_CREATED);
+    hvsim_vmbus_set_faults(g.vb, &f);
+    CHECK_EQ(create_gpadl(&g, 1, 0x70, RING_GPA, 1), -1);   /* not yet */
+    hvsim_advance_ns(g.sim, 1000000);
+    CHECK(recv_msg(&g, &m) && msg_type(&m) == VMBUS_MSG_GPADL_CREATED, "alone, 1 ms later");
+
+    /* Busy: each post refused twice, then taken. */
+    f = (struct hvsim_vmbus_faults){ .busy_posts = 2 };
+    hvsim_vmbus_set_faults(g.vb, &f);
+    struct vmbus_msg_gpadl_teardown t = { { VMBUS_MSG_GPADL_TEARDOWN, 0 }, 1, 0x70 };
+    CHECK_EQ(post(&g, VMBUS_CONNID_MESSAGE, &t, sizeof(t)), HV_STATUS_INSUFFICIENT_BUFFERS);
+    CHECK_EQ(post(&g, VMBUS_CONNID_MESSAGE, &t, sizeof(t)), HV_STATUS_INSUFFICIENT_BUFFERS);
+    CHECK_EQ(counters(&g).msgs_in[VMBUS_MSG_GPADL_TEARDOWN], 0);
+    CHECK_EQ(post(&g, VMBUS_CONNID_MESSAGE, &t, sizeof(t)), HV_STATUS_SUCCESS);
+    CHECK(recv_msg(&g, &m) && msg_type(&m) == VMBUS_MSG_GPADL_TORNDOWN, "taken the third time");
+    CHECK_EQ(counters(&g).posts_refused_busy, 2);
+
+    /* Stalled reader: nothing echoed until the host resumes. */
+    f = (struct hvsim_vmbus_faults){ 0 };
+    hvsim_vmbus_set_faults(g.vb, &f);
+    struct gchan c;
+    CHECK_EQ(open_chan(&g, &c, 1, 0x71, RING_GPA, 2, 2), 0);
+    f.stop_reading = true;
+    hvsim_vmbus_set_faults(g.vb, &f);
+    CHECK(send_inband(&g, &c, 5, false, "stalled", 8), "written");
+    struct hvsim_vmbus_channel_info info;
+    hvsim_vmbus_channel(g.vb, 1, &info);
+    CHECK_EQ(info.packets_in, 0);
+    CHECK_EQ(info.signals_from_guest, 1);
+    f.stop_reading = false;
+    hvsim_vmbus_set_faults(g.vb, &f);
+    hvsim_vmbus_channel(g.vb, 1, &info);
+    CHECK_EQ(info.packets_in, 1);
+    uint8_t buf[256];
+    struct vmbus_packet pkt;
+    CHECK(vmbus_ring_read(&c.in, buf, sizeof(buf), &pkt) == VMBUS_RING_OK && pkt.transaction_id == 5, "echoed on resume");
+    guest_down(&g);
+}
+
 static void test_sink_and_source(void)
 {
     struct hvsim_vmbus_device devs[2] = {
@@ -1175,6 +1241,7 @@ int main(void)
     RUN_TEST(test_unload_and_reconnect);
     RUN_TEST(test_reply_delay);
     RUN_TEST(test_echo_waits_for_room);
+    RUN_TEST(test_message_and_ring_fault_switches);
     RUN_TEST(test_sink_and_source);
     RUN_TEST(test_bad_ring_packet_is_counted);
     return check_summary();

@@ -103,10 +103,17 @@ int platform_sint_attach(uint32_t sint, platform_message_fn on_message, platform
     if (!hv_cpu_wrmsr(HV_MSR_SINT0 + sint, vector))
         return -1;
     /* Something may have arrived while the SINT was masked. */
-    platform_irq_state s = platform_irq_save();
-    sint_interrupt(vector);
-    platform_irq_restore(s);
+    platform_sint_poll(sint);
     return 0;
+}
+
+void platform_sint_poll(uint32_t sint)
+{
+    if (message_page == NULL || sint >= HV_SINT_COUNT)
+        return;
+    platform_irq_state s = platform_irq_save();
+    sint_interrupt((uint8_t)(HV_VECTOR_SINT_BASE + sint));
+    platform_irq_restore(s);
 }
 
 void platform_sint_detach(uint32_t sint)
