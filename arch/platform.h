@@ -59,6 +59,11 @@ void platform_sint_detach(uint32_t sint);
  * off meanwhile): for waits that must survive an interrupt the host lost. */
 void platform_sint_poll(uint32_t sint);
 
+/* fn runs about every 10 ms while the runtime sleeps for an app
+ * (hvrt_sleep_us, nanosleep): VMBus looks at its SINT there too, so a lost
+ * interrupt cannot leave an idle app's packets undelivered. NULL: none. */
+void platform_at_idle(void (*fn)(void));
+
 /* Takes (clears atomically) every set flag of the SINT's event array below
  * flag_count and calls fn for each. */
 void platform_event_scan(uint32_t sint, uint32_t flag_count, platform_flag_fn fn, void *ctx);

@@ -69,16 +69,28 @@ void time_wait_until(uint64_t deadline)
     irq_enable();
 }
 
+static void (*idle_hook)(void);
+
+void time_set_idle_hook(void (*fn)(void)) { idle_hook = fn; }
+
 void time_sleep_ns(uint64_t ns)
 {
-    uint64_t deadline = time_ns() + ns;
+    uint64_t deadline = time_ns() + ns, next_poll = time_ns() + TIME_IDLE_POLL_NS;
     int was_enabled = irq_enabled();
     for (;;) {
         irq_disable();
         uint64_t now = time_ns();
         if (now >= deadline)
             break;
-        oneshot_timer(deadline - now);
+        if (idle_hook != NULL && now >= next_poll) {
+            idle_hook();
+            next_poll = now + TIME_IDLE_POLL_NS;
+            continue;
+        }
+        uint64_t slice = deadline - now;
+        if (idle_hook != NULL && next_poll - now < slice)
+            slice = next_poll - now;
+        oneshot_timer(slice);
         irq_enable_and_halt();   /* the timer, or any interrupt, wakes us */
     }
     oneshot_timer(0);

@@ -23,7 +23,10 @@ void time_use_timer(void (*oneshot)(uint64_t ns));
  * UINT64_MAX: no deadline. Returns with interrupts enabled. */
 void time_wait_until(uint64_t deadline_ns);
 
-/* Sleeps with the CPU halted between timer interrupts. */
+/* Sleeps with the CPU halted between timer interrupts; the idle hook, if
+ * any, runs every TIME_IDLE_POLL_NS of it. */
 void time_sleep_ns(uint64_t ns);
+#define TIME_IDLE_POLL_NS 10000000ull
+void time_set_idle_hook(void (*fn)(void));
 
 #endif

@@ -259,6 +259,14 @@ static int negotiate(uint32_t highest, uint64_t timeout_ms)
 
 static void on_event(void *ctx);
 
+/* While an app sleeps, channel packets whose interrupt the host lost would
+ * wait for the next interrupt of any kind: look every so often. */
+static void poll_for_lost_interrupt(void)
+{
+    if (conn.attached)
+        platform_sint_poll(VMBUS_SINT);
+}
+
 int vmbus_connect(const struct vmbus_connect_options *options)
 {
     uint32_t highest = options && options->highest_version ? options->highest_version : VMBUS_VERSION_COPPER;
@@ -273,6 +281,7 @@ int vmbus_connect(const struct vmbus_connect_options *options)
         if (platform_sint_attach(VMBUS_SINT, on_message, on_event, NULL) != 0)
             return VMBUS_E_NO_HYPERV;
         conn.attached = true;
+        platform_at_idle(poll_for_lost_interrupt);
     }
     int status = negotiate(highest, timeout_ms);
     if (status != VMBUS_OK)
@@ -297,8 +306,10 @@ void vmbus_disconnect(void)
         vmbus_request(&unload, sizeof(unload), VMBUS_MSG_UNLOAD_RESPONSE, 0, 0, NULL, 0, DEFAULT_TIMEOUT_MS);
     }
     conn.connected = false;
-    if (conn.attached)
+    if (conn.attached) {
+        platform_at_idle(NULL);
         platform_sint_detach(VMBUS_SINT);
+    }
     conn.attached = false;
 }
 

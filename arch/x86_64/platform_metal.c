@@ -66,3 +66,5 @@ void platform_delay_ns(uint64_t ns)
 void platform_at_shutdown(void (*fn)(void)) { runtime_add_shutdown_hook(fn); }
 
 void platform_defer(void (*fn)(void *), void *arg) { deferred_add(fn, arg); }
+
+void platform_at_idle(void (*fn)(void)) { time_set_idle_hook(fn); }

@@ -16,6 +16,7 @@ static bool irqs_on = true;
 static void (*vector_handlers[256])(uint8_t vector);
 static char console[64 * 1024];
 static size_t console_len;
+static void (*idle_hook)(void);   /* platform_at_idle */
 
 #define VP 0
 
@@ -214,6 +215,7 @@ int hosted_start(const struct hvsim_config *cfg)
         return -1;
     shutdown_hook_count = 0;
     deferred_count = 0;
+    idle_hook = NULL;
     struct mem_region arena = { 0, hvsim_guest_mem_size(sim) / PAGE_SIZE, MEM_USABLE, 0 };
     bitmap = calloc(page_alloc_bitmap_words(&arena, 1), sizeof(uint64_t));
     page_alloc_init(&pages, &arena, 1, bitmap);
@@ -299,11 +301,21 @@ __attribute__((noreturn)) static void end_run(int kind)
 void hvrt_poweroff(void) { end_run(HOSTED_POWEROFF); }
 void hvrt_reset(void) { end_run(HOSTED_RESET); }
 
+void platform_at_idle(void (*fn)(void)) { idle_hook = fn; }
+
+/* As the image's sleep does: the idle hook every 10 ms of it. */
 void hvrt_sleep_us(uint64_t us)
 {
     uint64_t until = platform_time_ns() + us * 1000;
-    while (platform_time_ns() < until)
-        platform_wait_until(until);
+    uint64_t poll_every = 10000000ull, next_poll = platform_time_ns() + poll_every;
+    while (platform_time_ns() < until) {
+        platform_wait_until(until < next_poll ? until : next_poll);
+        if (platform_time_ns() >= next_poll) {
+            if (idle_hook != NULL)
+                idle_hook();
+            next_poll = platform_time_ns() + poll_every;
+        }
+    }
 }
 
 int hosted_run_app(const char *command_line)

@@ -11,6 +11,7 @@
 #include "arch/platform.h"
 #include "arch/x86_64/hyperv/hv_defs.h"
 #include "vmbus/vmbus.h"
+#include <hvrt/runtime.h>
 #include <hvrt/vmbus.h>
 
 static const struct hvsim_vmbus_device echo = { .model = HVSIM_VMBUS_ECHO };
@@ -612,6 +613,41 @@ static void test_kmcl_request_survives_a_lost_interrupt(void)
     fixture_stop(vb);
 }
 
+/* An app that sends and then only sleeps: the echo's interrupt is lost,
+ * and no wait of VMBus's own is running to poll for it. The runtime's
+ * sleep looks at the SINT every 10 ms, so the packet still arrives. */
+static unsigned idle_packets;
+
+static void count_idle_packet(VMBCHANNEL ch, VMBPACKETCOMPLETION pc, PVOID buf, UINT32 len, UINT32 flags)
+{
+    (void)ch, (void)buf, (void)len, (void)flags;
+    idle_packets++;
+    VmbChannelPacketComplete(pc, NULL, 0);
+}
+
+static void test_sleeping_app_gets_packets_after_a_lost_interrupt(void)
+{
+    if (!boot(NULL, &no_faults, 0))
+        return;
+    CHECK_EQ(vmbus_connect(NULL), VMBUS_OK);
+    VMBCHANNEL ch = NULL;
+    CHECK_EQ(VmbChannelAllocate(NULL, FALSE, &ch), STATUS_SUCCESS);
+    CHECK_EQ(VmbClientChannelInitSetTargetPnp(ch, (const GUID *)&echo_class, NULL, NULL), STATUS_SUCCESS);
+    CHECK_EQ(VmbChannelInitSetProcessPacketCallbacks(ch, count_idle_packet, NULL), STATUS_SUCCESS);
+    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    idle_packets = 0;
+    hvsim_inject_lost_sint(hosted_sim(), 0, VMBUS_SINT, 1);
+    VMBPACKET p = VmbPacketAllocate(ch);
+    CHECK(p != NULL, "a packet");
+    CHECK_EQ(VmbPacketSend(p, "ping", 5, NULL, 0), STATUS_SUCCESS);
+    CHECK_EQ(idle_packets, 0);   /* the echo's interrupt was the one lost */
+    hvrt_sleep_us(50000);
+    CHECK_EQ(idle_packets, 1);
+    VmbChannelCleanup(ch);
+    check_runtime_still_works("KMCL after an idle poll");
+    fixture_stop(vb);
+}
+
 /* With the masked policy DROP, a message that lands while the SINT is
  * masked (between disconnect and connect) raises nothing: the guest must
  * look at the slot when it attaches, or the slot stays full for good. */
@@ -773,6 +809,7 @@ int main(void)
     RUN_TEST(test_storm_in_the_middle_of_open_and_close);
     RUN_TEST(test_lost_interrupts);
     RUN_TEST(test_kmcl_request_survives_a_lost_interrupt);
+    RUN_TEST(test_sleeping_app_gets_packets_after_a_lost_interrupt);
     RUN_TEST(test_message_while_masked_is_found_on_attach);
     RUN_TEST(test_spurious_interrupts_during_traffic);
     RUN_TEST(test_ring_full_while_the_host_stops_reading);
