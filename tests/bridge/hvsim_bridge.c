@@ -84,9 +84,9 @@ static uint64_t mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void usage(void)
+static void usage(int status)
 {
-    fprintf(stderr,
+    fprintf(status == 0 ? stdout : stderr,
             "usage: hvsim-bridge --mem FILE --serial SOCKET [--vmbus hyperv|qemu] [--max-version MAJOR.MINOR]\n"
             "                    [--devices LIST] [--shutdown-after MS] [--verbose]\n"
             "  --mem FILE          QEMU's guest RAM (memory-backend-file, share=on)\n"
@@ -97,7 +97,7 @@ static void usage(void)
             "                      shutdown timesync kvp (default: echo,heartbeat,shutdown,timesync,kvp)\n"
             "  --shutdown-after MS ask the guest to shut down MS ms after its shutdown service is up\n"
             "  --verbose           hvsim's own log too\n");
-    exit(2);
+    exit(status);
 }
 
 static void parse_options(int argc, char **argv, struct options *o)
@@ -108,12 +108,14 @@ static void parse_options(int argc, char **argv, struct options *o)
     snprintf(o->devices, sizeof(o->devices), "echo,heartbeat,shutdown,timesync,kvp");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0)
+            usage(0);
         if (strcmp(a, "--verbose") == 0) {
             o->verbose = true;
             continue;
         }
         if (v == NULL)
-            usage();
+            usage(2);
         i++;
         if (strcmp(a, "--mem") == 0)
             o->mem_path = v;
@@ -126,17 +128,17 @@ static void parse_options(int argc, char **argv, struct options *o)
         else if (strcmp(a, "--max-version") == 0) {
             unsigned major, minor;
             if (sscanf(v, "%u.%u", &major, &minor) != 2)
-                usage();
+                usage(2);
             o->max_version = VMBUS_VERSION(major, minor);
         } else if (strcmp(a, "--devices") == 0)
             snprintf(o->devices, sizeof(o->devices), "%s", v);
         else if (strcmp(a, "--shutdown-after") == 0)
             o->shutdown_after_ms = strtol(v, NULL, 10);
         else
-            usage();
+            usage(2);
     }
     if (o->mem_path == NULL || o->serial_path == NULL)
-        usage();
+        usage(2);
 }
 
 /* ---- reaching QEMU: its RAM file and COM2's socket appear after it starts ---- */
