@@ -114,8 +114,10 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->verbose = true;
             continue;
         }
-        if (v == NULL)
+        if (v == NULL) {
+            fprintf(stderr, "hvsim-bridge: %s needs a value\n", a);
             usage(2);
+        }
         i++;
         if (strcmp(a, "--mem") == 0)
             o->mem_path = v;
@@ -132,10 +134,17 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->max_version = VMBUS_VERSION(major, minor);
         } else if (strcmp(a, "--devices") == 0)
             snprintf(o->devices, sizeof(o->devices), "%s", v);
-        else if (strcmp(a, "--shutdown-after") == 0)
-            o->shutdown_after_ms = strtol(v, NULL, 10);
-        else
+        else if (strcmp(a, "--shutdown-after") == 0) {
+            char *end;
+            o->shutdown_after_ms = strtol(v, &end, 10);
+            if (*end != '\0' || o->shutdown_after_ms < 0) {
+                fprintf(stderr, "hvsim-bridge: --shutdown-after wants milliseconds, not '%s'\n", v);
+                usage(2);
+            }
+        } else {
+            fprintf(stderr, "hvsim-bridge: unknown option or value: %s %s\n", a, v);
             usage(2);
+        }
     }
     if (o->mem_path == NULL || o->serial_path == NULL)
         usage(2);
