@@ -671,14 +671,17 @@ static NTSTATUS send(VMBPACKET p, const void *buffer, UINT32 length, const void 
     return STATUS_SUCCESS;
 }
 
-/* GPA-direct ranges for a chain of MDLs, each one range. */
+/* GPA-direct ranges for a chain of MDLs, each one range. length (0: the
+ * rest of the chain) counts across the whole chain, as KMCL's MdlLength
+ * does: the host must never see bytes past it. */
 static NTSTATUS ranges_from_mdl(PMDL mdl, UINT32 offset, UINT32 length, bool force_length, uint8_t *ext,
                                 uint32_t ext_size, uint32_t *ext_len)
 {
     struct vmbus_gpa_range_in ranges[16];
     uint64_t pfns[16][64];
     uint32_t count = 0;
-    for (PMDL m = mdl; m != NULL && count < 16; m = force_length ? NULL : m->Next) {
+    uint32_t left = length != 0 ? length : UINT32_MAX;
+    for (PMDL m = mdl; m != NULL && left > 0; m = force_length ? NULL : m->Next) {
         uint32_t bytes = m->ByteCount;
         uint32_t start = m->ByteOffset;
         if (m == mdl) {
@@ -686,11 +689,14 @@ static NTSTATUS ranges_from_mdl(PMDL mdl, UINT32 offset, UINT32 length, bool for
                 return STATUS_INVALID_PARAMETER;
             start += offset;
             bytes = force_length ? length : bytes - offset;
-            if (length != 0 && length < bytes)
-                bytes = length;
         }
+        if (bytes > left)
+            bytes = left;
         if (bytes == 0)
             continue;
+        if (count == 16)
+            return STATUS_INVALID_PARAMETER;   /* more MDLs than ranges: refuse rather than send part */
+        left -= bytes;
         uint32_t first_page = start / 4096, in_page = start % 4096;
         uint32_t n = vmbus_gpa_range_pfn_count(in_page, bytes);
         if (n == 0 || n > 64)
