@@ -847,11 +847,22 @@ NTSTATUS VmbChannelCreateGpadlFromBuffer(VMBCHANNEL Channel, UINT32 Flags, PVOID
 NTSTATUS VmbChannelCreateGpadlFromMdl(VMBCHANNEL Channel, UINT32 Flags, PMDL Mdl, UINT32 StartOffsetWithinMdl,
                                       UINT32 DataLengthWithinMdl, PUINT32 GpadlHandle)
 {
-    if (Mdl == NULL || Mdl->Next != NULL)
+    if (Mdl == NULL)
+        return STATUS_INVALID_PARAMETER_3;
+    if (Mdl->Next != NULL)
         return STATUS_NOT_SUPPORTED;   /* one MDL, whole pages (docs/api.md) */
+    /* The range must stay inside the MDL: past it the host would be given
+     * pages the caller never described (an offset past the end used to
+     * wrap the length around). */
+    if (StartOffsetWithinMdl > Mdl->ByteCount)
+        return STATUS_INVALID_PARAMETER_4;
+    if (DataLengthWithinMdl > Mdl->ByteCount - StartOffsetWithinMdl)
+        return STATUS_INVALID_PARAMETER_5;
     uint32_t start = Mdl->ByteOffset + StartOffsetWithinMdl;
     uint32_t length = DataLengthWithinMdl ? DataLengthWithinMdl : Mdl->ByteCount - StartOffsetWithinMdl;
-    return VmbChannelCreateGpadlFromBuffer(Channel, Flags, (uint8_t *)Mdl->StartVa + start, length, GpadlHandle);
+    NTSTATUS st = VmbChannelCreateGpadlFromBuffer(Channel, Flags, (uint8_t *)Mdl->StartVa + start, length, GpadlHandle);
+    /* FromBuffer numbers its own parameters: its length is this call's fifth. */
+    return st == STATUS_INVALID_PARAMETER_4 ? STATUS_INVALID_PARAMETER_5 : st;
 }
 
 void VmbChannelDeleteGpadl(VMBCHANNEL Channel, UINT32 GpadlHandle)
