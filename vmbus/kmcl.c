@@ -818,6 +818,10 @@ static NTSTATUS create_gpadl(VMBCHANNEL ch, void *va, uint32_t pages, PUINT32 ha
             slot = i;
     if (slot < 0)
         return STATUS_INSUFFICIENT_RESOURCES;
+    /* A rescinded relid gets no GPADL_CREATED: say so now, as sends do,
+     * rather than after the 5 s timeout. */
+    if (ch->core.rescinded)
+        return STATUS_DEVICE_REMOVED;
     uint32_t h = 0;
     int status = vmbus_gpadl_create(ch->core.offer.relid, va, pages, &h, OPEN_TIMEOUT_MS);
     if (status != VMBUS_OK)
