@@ -671,14 +671,17 @@ static NTSTATUS send(VMBPACKET p, const void *buffer, UINT32 length, const void 
     return STATUS_SUCCESS;
 }
 
-/* GPA-direct ranges for a chain of MDLs, each one range. */
+/* GPA-direct ranges for a chain of MDLs, each one range. length (0: the
+ * rest of the chain) counts across the whole chain, as KMCL's MdlLength
+ * does: the host must never see bytes past it. */
 static NTSTATUS ranges_from_mdl(PMDL mdl, UINT32 offset, UINT32 length, bool force_length, uint8_t *ext,
                                 uint32_t ext_size, uint32_t *ext_len)
 {
     struct vmbus_gpa_range_in ranges[16];
     uint64_t pfns[16][64];
     uint32_t count = 0;
-    for (PMDL m = mdl; m != NULL && count < 16; m = force_length ? NULL : m->Next) {
+    uint32_t left = length != 0 ? length : UINT32_MAX;
+    for (PMDL m = mdl; m != NULL && left > 0; m = force_length ? NULL : m->Next) {
         uint32_t bytes = m->ByteCount;
         uint32_t start = m->ByteOffset;
         if (m == mdl) {
@@ -686,11 +689,14 @@ static NTSTATUS ranges_from_mdl(PMDL mdl, UINT32 offset, UINT32 length, bool for
                 return STATUS_INVALID_PARAMETER;
             start += offset;
             bytes = force_length ? length : bytes - offset;
-            if (length != 0 && length < bytes)
-                bytes = length;
         }
+        if (bytes > left)
+            bytes = left;
         if (bytes == 0)
             continue;
+        if (count == 16)
+            return STATUS_INVALID_PARAMETER;   /* more MDLs than ranges: refuse rather than send part */
+        left -= bytes;
         uint32_t first_page = start / 4096, in_page = start % 4096;
         uint32_t n = vmbus_gpa_range_pfn_count(in_page, bytes);
         if (n == 0 || n > 64)
@@ -812,6 +818,10 @@ static NTSTATUS create_gpadl(VMBCHANNEL ch, void *va, uint32_t pages, PUINT32 ha
             slot = i;
     if (slot < 0)
         return STATUS_INSUFFICIENT_RESOURCES;
+    /* A rescinded relid gets no GPADL_CREATED: say so now, as sends do,
+     * rather than after the 5 s timeout. */
+    if (ch->core.rescinded)
+        return STATUS_DEVICE_REMOVED;
     uint32_t h = 0;
     int status = vmbus_gpadl_create(ch->core.offer.relid, va, pages, &h, OPEN_TIMEOUT_MS);
     if (status != VMBUS_OK)
@@ -841,11 +851,22 @@ NTSTATUS VmbChannelCreateGpadlFromBuffer(VMBCHANNEL Channel, UINT32 Flags, PVOID
 NTSTATUS VmbChannelCreateGpadlFromMdl(VMBCHANNEL Channel, UINT32 Flags, PMDL Mdl, UINT32 StartOffsetWithinMdl,
                                       UINT32 DataLengthWithinMdl, PUINT32 GpadlHandle)
 {
-    if (Mdl == NULL || Mdl->Next != NULL)
+    if (Mdl == NULL)
+        return STATUS_INVALID_PARAMETER_3;
+    if (Mdl->Next != NULL)
         return STATUS_NOT_SUPPORTED;   /* one MDL, whole pages (docs/api.md) */
+    /* The range must stay inside the MDL: past it the host would be given
+     * pages the caller never described (an offset past the end used to
+     * wrap the length around). */
+    if (StartOffsetWithinMdl > Mdl->ByteCount)
+        return STATUS_INVALID_PARAMETER_4;
+    if (DataLengthWithinMdl > Mdl->ByteCount - StartOffsetWithinMdl)
+        return STATUS_INVALID_PARAMETER_5;
     uint32_t start = Mdl->ByteOffset + StartOffsetWithinMdl;
     uint32_t length = DataLengthWithinMdl ? DataLengthWithinMdl : Mdl->ByteCount - StartOffsetWithinMdl;
-    return VmbChannelCreateGpadlFromBuffer(Channel, Flags, (uint8_t *)Mdl->StartVa + start, length, GpadlHandle);
+    NTSTATUS st = VmbChannelCreateGpadlFromBuffer(Channel, Flags, (uint8_t *)Mdl->StartVa + start, length, GpadlHandle);
+    /* FromBuffer numbers its own parameters: its length is this call's fifth. */
+    return st == STATUS_INVALID_PARAMETER_4 ? STATUS_INVALID_PARAMETER_5 : st;
 }
 
 void VmbChannelDeleteGpadl(VMBCHANNEL Channel, UINT32 GpadlHandle)

@@ -5,27 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/unit/check.h"
-#include "tests/hosted/vmbus_fixture.h"
-#include <hvrt/vmbus.h>
+#include "tests/unit/kmcl_fixture.h"
 #include "arch/platform.h"
 #include "arch/x86_64/hyperv/hyperv.h"
 #include "vmbus/vmbus.h"
-
-static struct hvsim_vmbus *host;
-static const struct vmbus_guid echo_class = HVSIM_VMBUS_CLASS_ECHO;
-static const struct vmbus_guid sink_class = HVSIM_VMBUS_CLASS_SINK;
-static const GUID *echo_guid = (const GUID *)&echo_class;
-static const GUID *sink_guid = (const GUID *)&sink_class;
-
-static void boot(void)
-{
-    static const struct hvsim_vmbus_device devices[] = { { .model = HVSIM_VMBUS_ECHO }, { .model = HVSIM_VMBUS_SINK } };
-    host = fixture_start(HVSIM_VMBUS_HYPERV, devices, 2, 0);
-    CHECK(host != NULL, "fixture up");
-}
-
-static void shutdown(void) { fixture_stop(host); }
 
 /* What the callbacks saw. */
 static char events[64];
