@@ -197,8 +197,10 @@ enum vmbus_ring_result vmbus_ring_write(struct vmbus_ring *r, const struct vmbus
 
     uint32_t old_write = r->write_index;
     uint32_t pos = copy_packet(r, p);
-    full_barrier();     /* the packet is in memory before the index says so */
     r->write_index = pos;
+    /* A release store: the packet's bytes are visible before the index
+     * that covers them (the reader loads it with acquire). No fence is
+     * needed for that store-store order; the one below is for store-load. */
     store_shared(&r->control->write_index, pos);
     full_barrier();     /* the index is visible before we look at mask and read index */
 
