@@ -370,6 +370,11 @@ static bool writer_unblocked(const struct vmbus_ring *r, uint32_t consumed, bool
     return was_blocked && free_now > wanted;
 }
 
+bool vmbus_ring_commit_due(const struct vmbus_ring *r)
+{
+    return bytes_used(r, r->read_index, r->committed) >= r->size / VMBUS_RING_COMMIT_FRACTION;
+}
+
 enum vmbus_ring_result vmbus_ring_commit(struct vmbus_ring *r, bool *signal)
 {
     *signal = false;

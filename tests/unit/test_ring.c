@@ -537,6 +537,34 @@ static void test_pending_send_size_batch_commit(void)
     half_close(&h);
 }
 
+/* A batching reader commits once a quarter of the ring is consumed, and
+ * the count restarts at each commit, wrapped packets included. */
+static void test_commit_due_after_a_quarter_of_the_ring(void)
+{
+    struct half h;
+    half_open(&h, 4096);   /* due at 1024 consumed bytes */
+    bool sig;
+    struct vmbus_packet pkt;
+    CHECK(!vmbus_ring_commit_due(&h.rd), "nothing consumed");
+    for (int round = 0; round < 6; round++) {   /* 6 x 1024 bytes: wraps the ring */
+        for (int i = 0; i < 8; i++)                 /* 8 x (16 + 104 + 8) = 1024 bytes */
+            CHECK(write_inband(&h, (uint64_t)round * 8 + i + 1, 104, &sig), "write %d.%d", round, i);
+        for (int i = 0; i < 7; i++) {
+            CHECK_EQ(vmbus_ring_read(&h.rd, rbuf, sizeof(rbuf), &pkt), VMBUS_RING_OK);
+            CHECK(!vmbus_ring_commit_due(&h.rd), "round %d: %d packets are under a quarter", round, i + 1);
+        }
+        CHECK_EQ(vmbus_ring_peek(&h.rd, rbuf, sizeof(rbuf), &pkt), VMBUS_RING_OK);
+        CHECK(!vmbus_ring_commit_due(&h.rd), "a peek consumes nothing");
+        vmbus_ring_consume(&h.rd);
+        CHECK(vmbus_ring_commit_due(&h.rd), "round %d: a quarter consumed", round);
+        CHECK_EQ(h.control->read_index, (uint32_t)(round * 1024) % 4096);   /* not yet published */
+        CHECK_EQ(vmbus_ring_commit(&h.rd, &sig), VMBUS_RING_OK);
+        CHECK(!vmbus_ring_commit_due(&h.rd), "round %d: the commit restarts the count", round);
+        CHECK_EQ(h.control->read_index, (uint32_t)((round + 1) * 1024) % 4096);
+    }
+    half_close(&h);
+}
+
 /* Free space is always a multiple of 8, so masking p with ~7 cannot change
  * a decision a single thread can observe; these cases pin that requests
  * with low bits set (p = 127, 7, size - 1) behave as the protocol wants. */
@@ -996,6 +1024,7 @@ int main(void)
     RUN_TEST(test_pending_send_size_set_and_cleared);
     RUN_TEST(test_pending_send_size_signals_only_on_the_transition);
     RUN_TEST(test_pending_send_size_batch_commit);
+    RUN_TEST(test_commit_due_after_a_quarter_of_the_ring);
     RUN_TEST(test_pending_send_size_low_bits_masked);
     RUN_TEST(test_pending_send_size_needs_the_feature_bit);
     RUN_TEST(test_pending_send_episodes_one_signal_each);
