@@ -238,10 +238,14 @@ struct expect {
 
 /* Writes a random packet (INBAND, COMP or GPA-direct) of up to max_payload
  * bytes; returns false when the ring is full. */
+/* Large enough for packets of several of the reader's prefetch chunks. */
+#define RANDOM_PAYLOAD_MAX 12000u
+
 static bool write_random(struct vmbus_ring *w, uint64_t tid, uint32_t max_payload,
                          struct expect *e, bool *sig)
 {
-    uint8_t payload[2048], ext[256];
+    static uint8_t payload[RANDOM_PAYLOAD_MAX];
+    uint8_t ext[256];
     uint32_t len = (uint32_t)(rng() % (max_payload + 1));
     fill_pattern(payload, len, tid);
     struct vmbus_packet_out p = { .transaction_id = tid, .payload = payload, .payload_len = len };
@@ -270,7 +274,7 @@ static bool write_random(struct vmbus_ring *w, uint64_t tid, uint32_t max_payloa
 
 static void check_packet(const struct vmbus_packet *pkt, const struct expect *e)
 {
-    uint8_t want[2048];
+    static uint8_t want[RANDOM_PAYLOAD_MAX];
     CHECK_EQ(pkt->transaction_id, e->tid);
     CHECK_EQ(pkt->type, e->type);
     CHECK_EQ(pkt->ext_len, e->ext_len);
@@ -356,6 +360,9 @@ static void run_echo(uint32_t size, uint32_t max_payload, uint32_t packets, uint
 static void test_echo_small_ring_many_wraps(void) { run_echo(256, 120, 20000, 0x1234567); }
 static void test_echo_page_ring(void) { run_echo(4096, 700, 20000, 0xBADC0FFEE); }
 static void test_echo_odd_sizes(void) { run_echo(4096 + 8, 2000, 5000, 42); }
+/* Packets of 0 to 12000 bytes: the reader copies them out in 2 KiB chunks,
+ * prefetching the next, with wrap-arounds anywhere in a chunk. */
+static void test_echo_large_packets(void) { run_echo(3 * 8192 + 8, RANDOM_PAYLOAD_MAX, 3000, 7); }
 
 static void test_wrapped_packet_is_split_and_reassembled(void)
 {
@@ -1017,6 +1024,7 @@ int main(void)
     RUN_TEST(test_echo_small_ring_many_wraps);
     RUN_TEST(test_echo_page_ring);
     RUN_TEST(test_echo_odd_sizes);
+    RUN_TEST(test_echo_large_packets);
     RUN_TEST(test_wrapped_packet_is_split_and_reassembled);
     RUN_TEST(test_signal_only_on_empty_to_non_empty);
     RUN_TEST(test_interrupt_mask_suppresses_the_signal);
