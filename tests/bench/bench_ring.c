@@ -161,6 +161,35 @@ static double memcpy_gbps(uint32_t size, uint64_t count)
     return (double)size * count / e / 1e9;
 }
 
+/* The machines are shared: another process on one of the two cores stalls
+ * one of the spinning threads and the figure collapses (by 10x and more).
+ * Interference only ever makes a run slower, so every figure, memcpy's
+ * included, is the best of REPEATS runs. */
+#define REPEATS 3
+
+static double best_ring_seconds(uint32_t ring_bytes, uint32_t payload, uint64_t packets,
+                                uint64_t *signals, bool rx)
+{
+    double best = 0;
+    for (int i = 0; i < REPEATS; i++) {
+        double e = run_ring(ring_bytes, payload, packets, signals, rx);
+        if (i == 0 || e < best)
+            best = e;
+    }
+    return best;
+}
+
+static double best_memcpy_gbps(uint32_t size, uint64_t count)
+{
+    double best = 0;
+    for (int i = 0; i < REPEATS; i++) {
+        double g = memcpy_gbps(size, count);
+        if (g > best)
+            best = g;
+    }
+    return best;
+}
+
 /* Guest to host (tx) and host to guest (rx) run the same ring code, one
  * side per thread; both are measured so a change that favours one shows. */
 int main(void)
@@ -171,17 +200,17 @@ int main(void)
     for (int dir = 0; dir < 2; dir++) {
         for (unsigned i = 0; i < 4; i++) {
             uint64_t n = 2000000 / (1 + sizes[i] / 512);
-            double e = run_ring(RING_BYTES, sizes[i], n, &signals, dir == 1);
+            double e = best_ring_seconds(RING_BYTES, sizes[i], n, &signals, dir == 1);
             printf("ring_pps_%u%s %.0f\n", sizes[i], suffix[dir], n / e);
             if (sizes[i] == 256 && dir == 0)
                 printf("signals_per_1k %.3f\n", signals * 1000.0 / n);
         }
         uint64_t n = 50000;
-        double e = run_ring(RING_BYTES, 65536, n, &signals, dir == 1);
+        double e = best_ring_seconds(RING_BYTES, 65536, n, &signals, dir == 1);
         printf("ring_gbps_65536%s %.3f\n", suffix[dir], 65536.0 * n / e / 1e9);
     }
-    double e = run_ring(LARGE_RING_BYTES, 65536, 50000, &signals, false);
+    double e = best_ring_seconds(LARGE_RING_BYTES, 65536, 50000, &signals, false);
     printf("ring_gbps_65536_4m %.3f\n", 65536.0 * 50000 / e / 1e9);
-    printf("memcpy_gbps_65536 %.3f\n", memcpy_gbps(65536, 200000));
+    printf("memcpy_gbps_65536 %.3f\n", best_memcpy_gbps(65536, 200000));
     return 0;
 }
