@@ -12,6 +12,8 @@
 #   min_mem_mib_bios       the same with the one-file OVMF (-bios OVMF.fd)
 #   ring_*, memcpy_*, signals_per_1k   hosted ring benchmark (two threads),
 #                          each the best of 3 runs (see tests/bench/bench_ring.c)
+#   core_round_trip_ns     a cache line to the other thread's CPU and back: where
+#                          the host placed the two vCPUs, which the ring figures follow
 #   open_msgs_N            messages posted to open a channel with N-page rings
 #   integrity_1e8_failures 0 when 10^8 packets came back through echo all, once, in order
 # Usage: bench.sh IMAGE BENCH_DIR (the Makefile passes them)
