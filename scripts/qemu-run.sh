@@ -4,7 +4,12 @@
 # fresh directory, since a removable-media boot carries no load options.
 #
 #   qemu-run.sh [--interactive] [--kvm] [--timeout SECONDS] [--memory MIB]
-#               [--log FILE] [--qemu-args "ARGS"] [--via-shell] IMAGE [APP ARGS...]
+#               [--log FILE] [--qemu-args "ARGS"] [--via-shell] [--bios FILE]
+#               IMAGE [APP ARGS...]
+#
+# The firmware is the 4 MiB pflash OVMF (code + a fresh copy of the vars);
+# --bios FILE boots a one-file OVMF with -bios instead (e.g.
+# /usr/share/ovmf/OVMF.fd), which needs less memory of its own.
 #
 # --via-shell starts the image from the UEFI shell (startup.nsh) instead, so
 # the command line arrives as real load options; the shell waits 5 s first.
@@ -14,7 +19,7 @@
 # the timeout hit.
 set -euo pipefail
 
-via_shell=0 interactive=0 kvm=0 timeout_s=60 memory=256 log="" extra=()
+via_shell=0 interactive=0 kvm=0 timeout_s=60 memory=256 log="" bios="" extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --interactive) interactive=1; shift ;;
@@ -23,6 +28,7 @@ while [ $# -gt 0 ]; do
         --timeout) timeout_s=$2; shift 2 ;;
         --memory) memory=$2; shift 2 ;;
         --log) log=$2; shift 2 ;;
+        --bios) bios=$2; shift 2 ;;
         --qemu-args) read -r -a extra <<< "$2"; shift 2 ;;
         --) shift; break ;;
         -*) echo "qemu-run: unknown option $1" >&2; exit 2 ;;
@@ -35,7 +41,9 @@ cmdline="$*"
 
 ovmf_code=/usr/share/OVMF/OVMF_CODE_4M.fd
 ovmf_vars=/usr/share/OVMF/OVMF_VARS_4M.fd
-for f in "$ovmf_code" "$ovmf_vars" "$image"; do
+firmware_files=("$ovmf_code" "$ovmf_vars")
+[ -z "$bios" ] || firmware_files=("$bios")
+for f in "${firmware_files[@]}" "$image"; do
     [ -f "$f" ] || { echo "qemu-run: $f is missing (make efi)" >&2; exit 2; }
 done
 
@@ -74,12 +82,16 @@ else
     cp "$image" "$run_dir/esp/EFI/BOOT/BOOTX64.EFI"
     printf '%s\n' "$cmdline" > "$run_dir/esp/hvrt.cfg"
 fi
-cp "$ovmf_vars" "$run_dir/vars.fd"   # a fresh copy: a reused one can send OVMF to its shell
+if [ -n "$bios" ]; then
+    firmware=(-bios "$bios")
+else
+    cp "$ovmf_vars" "$run_dir/vars.fd"   # a fresh copy: a reused one can send OVMF to its shell
+    firmware=(-drive if=pflash,format=raw,unit=0,readonly=on,file="$ovmf_code"
+        -drive if=pflash,format=raw,unit=1,file="$run_dir/vars.fd")
+fi
 
 qemu=(qemu-system-x86_64 -nodefaults -machine q35 "${accel[@]}" "${kvm_args[@]}" -m "$memory"
-    -display none -no-reboot
-    -drive if=pflash,format=raw,unit=0,readonly=on,file="$ovmf_code"
-    -drive if=pflash,format=raw,unit=1,file="$run_dir/vars.fd"
+    -display none -no-reboot "${firmware[@]}"
     -drive format=raw,file=fat:rw:"$run_dir/esp"
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${extra[@]}")
 

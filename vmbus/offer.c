@@ -2,12 +2,16 @@
  * instance GUID, relid, connection id, sub-channel index, flags), kept in
  * arrival order. Offers are checked before they are kept: a relid out of
  * range or one already live is refused. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/platform.h"
 #include "vmbus/vmbus.h"
 
-static struct vmbus_offer offers[VMBUS_MAX_OFFERS];
+/* 168 KiB: taken from the runtime heap at the first connect rather than
+ * kept in .bss, since every byte of .bss is memory the firmware's image
+ * loader must find before hvrt runs (docs/performance.md, min_mem_mib). */
+static struct vmbus_offer *offers;
 static unsigned count;                          /* slots ever used, in arrival order */
 static uint16_t slot_of[VMBUS_MAX_RELID + 1];   /* relid -> slot + 1; 0: not live */
 static uint16_t free_slots[VMBUS_MAX_OFFERS];   /* slots of rescinded offers, for reuse */
@@ -17,6 +21,8 @@ static uint64_t refused;
 
 void vmbus_offers_reset(void)
 {
+    if (offers == NULL)
+        offers = calloc(VMBUS_MAX_OFFERS, sizeof(*offers));   /* kept for the runtime's life */
     count = 0;
     free_count = 0;
     memset(slot_of, 0, sizeof(slot_of));
@@ -35,7 +41,7 @@ static struct vmbus_offer *find_live(uint32_t relid)
 void vmbus_on_offer(const struct vmbus_msg_offer *msg)
 {
     uint32_t relid = msg->child_relid;
-    if (relid == 0 || relid > VMBUS_MAX_RELID || find_live(relid) != NULL ||
+    if (offers == NULL || relid == 0 || relid > VMBUS_MAX_RELID || find_live(relid) != NULL ||
         (count == VMBUS_MAX_OFFERS && free_count == 0)) {
         refused++;
         return;

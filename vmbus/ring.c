@@ -81,13 +81,33 @@ static uint32_t ring_copy_in(struct vmbus_ring *r, uint32_t pos, const void *src
     return advance(r, pos, len);
 }
 
+/* The bytes a reader copies out were usually just written by the other
+ * side's CPU, so each cache line comes from another core's cache, not from
+ * memory the prefetchers stream well. Asking for the next chunk while
+ * copying this one keeps more of those transfers in flight: measured on the
+ * hosted benchmark, 64 KiB packets through a 4 MiB ring went from 12-35
+ * GB/s (bimodal) to 32-38 GB/s (docs/performance.md). */
+#define COPY_OUT_CHUNK 2048u
+#define CACHE_LINE 64u
+
+static void copy_out_prefetching(uint8_t *dst, const uint8_t *src, uint32_t len)
+{
+    for (uint32_t done = 0; done < len; done += COPY_OUT_CHUNK) {
+        uint32_t chunk = len - done < COPY_OUT_CHUNK ? len - done : COPY_OUT_CHUNK;
+        uint32_t next_end = len - done - chunk < COPY_OUT_CHUNK ? len : done + 2 * COPY_OUT_CHUNK;
+        for (uint32_t ahead = done + chunk; ahead < next_end; ahead += CACHE_LINE)
+            __builtin_prefetch(src + ahead);
+        memcpy(dst + done, src + done, chunk);
+    }
+}
+
 static uint32_t ring_copy_out(const struct vmbus_ring *r, uint32_t pos, void *dst, uint32_t len)
 {
     if (len == 0)
         return pos;
     uint32_t first = r->size - pos < len ? r->size - pos : len;
-    memcpy(dst, r->data + pos, first);
-    memcpy((uint8_t *)dst + first, r->data, len - first);
+    copy_out_prefetching(dst, r->data + pos, first);
+    copy_out_prefetching((uint8_t *)dst + first, r->data, len - first);
     return advance(r, pos, len);
 }
 
@@ -197,8 +217,10 @@ enum vmbus_ring_result vmbus_ring_write(struct vmbus_ring *r, const struct vmbus
 
     uint32_t old_write = r->write_index;
     uint32_t pos = copy_packet(r, p);
-    full_barrier();     /* the packet is in memory before the index says so */
     r->write_index = pos;
+    /* A release store: the packet's bytes are visible before the index
+     * that covers them (the reader loads it with acquire). No fence is
+     * needed for that store-store order; the one below is for store-load. */
     store_shared(&r->control->write_index, pos);
     full_barrier();     /* the index is visible before we look at mask and read index */
 
@@ -366,6 +388,11 @@ static bool writer_unblocked(const struct vmbus_ring *r, uint32_t consumed, bool
     uint32_t free_now = bytes_free(r, write, r->committed);
     bool was_blocked = free_now <= consumed || free_now - consumed <= wanted;
     return was_blocked && free_now > wanted;
+}
+
+bool vmbus_ring_commit_due(const struct vmbus_ring *r)
+{
+    return bytes_used(r, r->read_index, r->committed) >= r->size / VMBUS_RING_COMMIT_FRACTION;
 }
 
 enum vmbus_ring_result vmbus_ring_commit(struct vmbus_ring *r, bool *signal)

@@ -232,6 +232,15 @@ enum vmbus_ring_result vmbus_ring_read(struct vmbus_ring *r, void *buf, uint32_t
  * whether the writer was blocked (pending_send_size) and now has room. */
 enum vmbus_ring_result vmbus_ring_commit(struct vmbus_ring *r, bool *signal);
 
+/* True when the packets consumed since the last commit fill a quarter of
+ * the ring. A batching reader commits then, not only when the ring is
+ * empty: otherwise a writer of large packets waits for the whole ring to
+ * drain, and the two sides take turns instead of copying at the same time.
+ * A quarter keeps commits (a store to the shared control page, and the
+ * writer's cache line moving) rare for small packets. */
+#define VMBUS_RING_COMMIT_FRACTION 4u
+bool vmbus_ring_commit_due(const struct vmbus_ring *r);
+
 /* Batching: mask before draining; unmask after, which returns true when data
  * arrived meanwhile (drain again, since no interrupt will come for it). */
 void vmbus_ring_mask_interrupts(struct vmbus_ring *r);

@@ -91,6 +91,8 @@ static void on_packet(VMBCHANNEL channel, VMBPACKETCOMPLETION packet, PVOID buff
 
 int ic_start(struct ic_service *s)
 {
+    if (s->prepare != NULL && s->prepare() != 0)
+        return -1;
     if (VmbChannelAllocate(NULL, FALSE, &s->channel) != STATUS_SUCCESS)
         return -1;
     s->negotiated = false;

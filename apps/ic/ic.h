@@ -54,6 +54,7 @@ struct ic_service {
     const struct ic_version *versions;   /* ours, most preferred first */
     unsigned version_count;
     void (*handle)(struct ic_request *r);
+    int (*prepare)(void);                /* may be NULL; main context, before the channel opens */
     /* state */
     VMBCHANNEL channel;
     bool negotiated;

@@ -3,6 +3,7 @@
  * architecture, integration services version; network entries empty until
  * there is a network); the guest pool is what apps set with hvrt_kvp_set;
  * the external pool is what the host writes. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <hvrt/ic.h>
@@ -33,10 +34,27 @@ static const struct auto_entry auto_pool[] = {
     { "ProcessorArchitecture", "x86_64" },
 };
 
-static struct entry guest_pool[MAX_ENTRIES], external_pool[MAX_ENTRIES];
+/* 160 KiB together, taken from the heap when the service starts (or an app
+ * first sets a key) rather than kept in .bss: every byte of .bss is memory
+ * the firmware's image loader must find before hvrt runs (docs/performance.md,
+ * min_mem_mib). Kept for the runtime's life. NULL: not allocated yet, and
+ * then every pool reads as empty. */
+static struct entry *guest_pool, *external_pool;
+
+/* Main context only (malloc is not for interrupt handlers). */
+static int allocate_pools(void)
+{
+    if (guest_pool == NULL)
+        guest_pool = calloc(MAX_ENTRIES, sizeof(*guest_pool));
+    if (external_pool == NULL)
+        external_pool = calloc(MAX_ENTRIES, sizeof(*external_pool));
+    return guest_pool != NULL && external_pool != NULL ? 0 : -1;
+}
 
 static struct entry *find(struct entry *pool, const char *key)
 {
+    if (pool == NULL)
+        return NULL;
     for (int i = 0; i < MAX_ENTRIES; i++)
         if (pool[i].key[0] != '\0' && strcmp(pool[i].key, key) == 0)
             return &pool[i];
@@ -46,6 +64,8 @@ static struct entry *find(struct entry *pool, const char *key)
 static int put(struct entry *pool, const char *key, const char *value)
 {
     if (key[0] == '\0' || strlen(key) >= sizeof(pool->key) || strlen(value) >= sizeof(pool->value))
+        return -1;
+    if (pool == NULL)
         return -1;
     struct entry *e = find(pool, key);
     if (value[0] == '\0') {
@@ -63,7 +83,12 @@ static int put(struct entry *pool, const char *key, const char *value)
     return 0;
 }
 
-int hvrt_kvp_set(const char *key, const char *value) { return put(guest_pool, key, value); }
+int hvrt_kvp_set(const char *key, const char *value)
+{
+    if (allocate_pools() != 0)
+        return -1;
+    return put(guest_pool, key, value);
+}
 
 const char *hvrt_kvp_get(const char *key, bool external)
 {
@@ -191,5 +216,5 @@ static const struct ic_version versions[] = { { 4, 0 }, { 3, 0 }, { 1, 0 } };
 
 struct ic_service ic_kvp = {
     "kvp", { 0xa9a0f4e7, 0x5a45, 0x4d96, { 0xb8, 0x27, 0x8a, 0x84, 0x1e, 0x8c, 0x03, 0xe6 } },
-    IC_MSG_KVP, versions, 3, handle, NULL, false, { 0, 0 }, 0, 0,
+    IC_MSG_KVP, versions, 3, handle, allocate_pools, NULL, false, { 0, 0 }, 0, 0,
 };

@@ -60,5 +60,5 @@ static const struct ic_version versions[] = { { 3, 2 }, { 3, 1 }, { 3, 0 }, { 1,
 
 struct ic_service ic_shutdown = {
     "shutdown", { 0x0e0b6031, 0x5213, 0x4934, { 0x81, 0x8b, 0x38, 0xd9, 0x0c, 0xed, 0x39, 0xdb } },
-    IC_MSG_SHUTDOWN, versions, 4, handle, NULL, false, { 0, 0 }, 0, 0,
+    IC_MSG_SHUTDOWN, versions, 4, handle, NULL, NULL, false, { 0, 0 }, 0, 0,
 };

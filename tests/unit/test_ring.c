@@ -238,10 +238,14 @@ struct expect {
 
 /* Writes a random packet (INBAND, COMP or GPA-direct) of up to max_payload
  * bytes; returns false when the ring is full. */
+/* Large enough for packets of several of the reader's prefetch chunks. */
+#define RANDOM_PAYLOAD_MAX 12000u
+
 static bool write_random(struct vmbus_ring *w, uint64_t tid, uint32_t max_payload,
                          struct expect *e, bool *sig)
 {
-    uint8_t payload[2048], ext[256];
+    static uint8_t payload[RANDOM_PAYLOAD_MAX];
+    uint8_t ext[256];
     uint32_t len = (uint32_t)(rng() % (max_payload + 1));
     fill_pattern(payload, len, tid);
     struct vmbus_packet_out p = { .transaction_id = tid, .payload = payload, .payload_len = len };
@@ -270,7 +274,7 @@ static bool write_random(struct vmbus_ring *w, uint64_t tid, uint32_t max_payloa
 
 static void check_packet(const struct vmbus_packet *pkt, const struct expect *e)
 {
-    uint8_t want[2048];
+    static uint8_t want[RANDOM_PAYLOAD_MAX];
     CHECK_EQ(pkt->transaction_id, e->tid);
     CHECK_EQ(pkt->type, e->type);
     CHECK_EQ(pkt->ext_len, e->ext_len);
@@ -356,6 +360,9 @@ static void run_echo(uint32_t size, uint32_t max_payload, uint32_t packets, uint
 static void test_echo_small_ring_many_wraps(void) { run_echo(256, 120, 20000, 0x1234567); }
 static void test_echo_page_ring(void) { run_echo(4096, 700, 20000, 0xBADC0FFEE); }
 static void test_echo_odd_sizes(void) { run_echo(4096 + 8, 2000, 5000, 42); }
+/* Packets of 0 to 12000 bytes: the reader copies them out in 2 KiB chunks,
+ * prefetching the next, with wrap-arounds anywhere in a chunk. */
+static void test_echo_large_packets(void) { run_echo(3 * 8192 + 8, RANDOM_PAYLOAD_MAX, 3000, 7); }
 
 static void test_wrapped_packet_is_split_and_reassembled(void)
 {
@@ -534,6 +541,34 @@ static void test_pending_send_size_batch_commit(void)
     CHECK(!sig, "already unblocked before this commit");
     CHECK_EQ(vmbus_ring_commit(&h.rd, &sig), VMBUS_RING_OK);
     CHECK(!sig, "an empty commit never signals");
+    half_close(&h);
+}
+
+/* A batching reader commits once a quarter of the ring is consumed, and
+ * the count restarts at each commit, wrapped packets included. */
+static void test_commit_due_after_a_quarter_of_the_ring(void)
+{
+    struct half h;
+    half_open(&h, 4096);   /* due at 1024 consumed bytes */
+    bool sig;
+    struct vmbus_packet pkt;
+    CHECK(!vmbus_ring_commit_due(&h.rd), "nothing consumed");
+    for (int round = 0; round < 6; round++) {   /* 6 x 1024 bytes: wraps the ring */
+        for (int i = 0; i < 8; i++)                 /* 8 x (16 + 104 + 8) = 1024 bytes */
+            CHECK(write_inband(&h, (uint64_t)round * 8 + i + 1, 104, &sig), "write %d.%d", round, i);
+        for (int i = 0; i < 7; i++) {
+            CHECK_EQ(vmbus_ring_read(&h.rd, rbuf, sizeof(rbuf), &pkt), VMBUS_RING_OK);
+            CHECK(!vmbus_ring_commit_due(&h.rd), "round %d: %d packets are under a quarter", round, i + 1);
+        }
+        CHECK_EQ(vmbus_ring_peek(&h.rd, rbuf, sizeof(rbuf), &pkt), VMBUS_RING_OK);
+        CHECK(!vmbus_ring_commit_due(&h.rd), "a peek consumes nothing");
+        vmbus_ring_consume(&h.rd);
+        CHECK(vmbus_ring_commit_due(&h.rd), "round %d: a quarter consumed", round);
+        CHECK_EQ(h.control->read_index, (uint32_t)(round * 1024) % 4096);   /* not yet published */
+        CHECK_EQ(vmbus_ring_commit(&h.rd, &sig), VMBUS_RING_OK);
+        CHECK(!vmbus_ring_commit_due(&h.rd), "round %d: the commit restarts the count", round);
+        CHECK_EQ(h.control->read_index, (uint32_t)((round + 1) * 1024) % 4096);
+    }
     half_close(&h);
 }
 
@@ -989,6 +1024,7 @@ int main(void)
     RUN_TEST(test_echo_small_ring_many_wraps);
     RUN_TEST(test_echo_page_ring);
     RUN_TEST(test_echo_odd_sizes);
+    RUN_TEST(test_echo_large_packets);
     RUN_TEST(test_wrapped_packet_is_split_and_reassembled);
     RUN_TEST(test_signal_only_on_empty_to_non_empty);
     RUN_TEST(test_interrupt_mask_suppresses_the_signal);
@@ -996,6 +1032,7 @@ int main(void)
     RUN_TEST(test_pending_send_size_set_and_cleared);
     RUN_TEST(test_pending_send_size_signals_only_on_the_transition);
     RUN_TEST(test_pending_send_size_batch_commit);
+    RUN_TEST(test_commit_due_after_a_quarter_of_the_ring);
     RUN_TEST(test_pending_send_size_low_bits_masked);
     RUN_TEST(test_pending_send_size_needs_the_feature_bit);
     RUN_TEST(test_pending_send_episodes_one_signal_each);
