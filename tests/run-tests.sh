@@ -46,6 +46,7 @@ boot_test() {
     local name=$1 want=$2 cmdline=$3 patterns=$4 how=$5
     local log=$results/$name.log args=() status problems="" runner=()
     [ "$how" = shell ] && runner=(--via-shell)
+    [[ $how == mem=* ]] && runner=(--memory "${how#mem=}")
     [ "$want" = poweroff ] || [ "$want" = reset ] || args=(--debug-exit)
     local start=$SECONDS
     # shellcheck disable=SC2086  # the command line splits into words
