@@ -507,6 +507,17 @@ static void test_insufficient_buffers_storms(void)
     }
 }
 
+/* A fault-free host, connected, with the device of cls offered; pages is
+ * what the runtime holds before the test opens anything. */
+static bool boot_connected(const struct vmbus_guid *cls, struct vmbus_offer *o, uint64_t *pages)
+{
+    if (!boot(NULL, &no_faults, 0))
+        return false;
+    CHECK(vmbus_connect(NULL) == VMBUS_OK && vmbus_wait_offer(cls, NULL, 0, o) == VMBUS_OK, "connected");
+    *pages = hosted_pages_in_use();
+    return true;
+}
+
 /* A storm that starts in the middle of an open, then of a close. The open
  * fails before anything reached the host: its pages come back, and it
  * works once the storm is over. The close fails too: the host never heard
@@ -515,11 +526,10 @@ static void test_insufficient_buffers_storms(void)
  * host forget the channel) opens it again. */
 static void test_storm_in_the_middle_of_open_and_close(void)
 {
-    if (!boot(NULL, &no_faults, 0))
-        return;
     struct vmbus_offer o;
-    CHECK(vmbus_connect(NULL) == VMBUS_OK && vmbus_wait_offer(&echo_class, NULL, 0, &o) == VMBUS_OK, "connected");
-    uint64_t pages = hosted_pages_in_use();
+    uint64_t pages;
+    if (!boot_connected(&echo_class, &o, &pages))
+        return;
     static struct vmbus_channel ch;
     hvsim_inject_hypercall_fault(hosted_sim(), HV_CALL_POST_MESSAGE, HV_STATUS_INSUFFICIENT_BUFFERS, 100000);
     CHECK_EQ(vmbus_channel_open(&ch, &o, 4096, 4096, NULL, 0, NULL, NULL, STEP_TIMEOUT_MS), VMBUS_E_HOST);
@@ -589,17 +599,40 @@ static void test_lost_interrupts(void)
     }
 }
 
+/* A fault-free host, connected, and a KMCL channel to the device of cls
+ * enabled (ring_pages each way, 0: the default); NULL if any step failed. */
+static VMBCHANNEL kmcl_channel_up(const struct vmbus_guid *cls, UINT32 ring_pages,
+                                  PFN_VMB_CHANNEL_PROCESS_PACKET on_packet)
+{
+    if (!boot(NULL, &no_faults, 0))
+        return NULL;
+    CHECK_EQ(vmbus_connect(NULL), VMBUS_OK);
+    VMBCHANNEL ch = NULL;
+    NTSTATUS st = VmbChannelAllocate(NULL, FALSE, &ch);
+    if (NT_SUCCESS(st))
+        st = VmbClientChannelInitSetTargetPnp(ch, (const GUID *)cls, NULL, NULL);
+    if (NT_SUCCESS(st) && ring_pages != 0)
+        st = VmbClientChannelInitSetRingBufferPageCount(ch, ring_pages, ring_pages);
+    if (NT_SUCCESS(st) && on_packet != NULL)
+        st = VmbChannelInitSetProcessPacketCallbacks(ch, on_packet, NULL);
+    if (NT_SUCCESS(st))
+        st = VmbChannelEnable(ch);
+    CHECK(NT_SUCCESS(st), "KMCL channel up: NTSTATUS 0x%08x", (unsigned)st);
+    if (!NT_SUCCESS(st)) {
+        VmbChannelCleanup(ch);
+        fixture_stop(vb);
+        return NULL;
+    }
+    return ch;
+}
+
 /* The KMCL synchronous request waits on the channel's interrupt alone;
  * losing it cost the whole timeout (and with no timeout, for ever). */
 static void test_kmcl_request_survives_a_lost_interrupt(void)
 {
-    if (!boot(NULL, &no_faults, 0))
+    VMBCHANNEL ch = kmcl_channel_up(&echo_class, 0, NULL);
+    if (ch == NULL)
         return;
-    CHECK_EQ(vmbus_connect(NULL), VMBUS_OK);
-    VMBCHANNEL ch = NULL;
-    CHECK_EQ(VmbChannelAllocate(NULL, FALSE, &ch), STATUS_SUCCESS);
-    CHECK_EQ(VmbClientChannelInitSetTargetPnp(ch, (const GUID *)&echo_class, NULL, NULL), STATUS_SUCCESS);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
     hvsim_inject_lost_sint(hosted_sim(), 0, VMBUS_SINT, 1);
     char reply[16] = { 0 };
     UINT32 size = sizeof(reply);
@@ -627,14 +660,9 @@ static void count_idle_packet(VMBCHANNEL ch, VMBPACKETCOMPLETION pc, PVOID buf, 
 
 static void test_sleeping_app_gets_packets_after_a_lost_interrupt(void)
 {
-    if (!boot(NULL, &no_faults, 0))
+    VMBCHANNEL ch = kmcl_channel_up(&echo_class, 0, count_idle_packet);
+    if (ch == NULL)
         return;
-    CHECK_EQ(vmbus_connect(NULL), VMBUS_OK);
-    VMBCHANNEL ch = NULL;
-    CHECK_EQ(VmbChannelAllocate(NULL, FALSE, &ch), STATUS_SUCCESS);
-    CHECK_EQ(VmbClientChannelInitSetTargetPnp(ch, (const GUID *)&echo_class, NULL, NULL), STATUS_SUCCESS);
-    CHECK_EQ(VmbChannelInitSetProcessPacketCallbacks(ch, count_idle_packet, NULL), STATUS_SUCCESS);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
     idle_packets = 0;
     hvsim_inject_lost_sint(hosted_sim(), 0, VMBUS_SINT, 1);
     VMBPACKET p = VmbPacketAllocate(ch);
@@ -682,11 +710,10 @@ static void count_readable(struct vmbus_channel *ch, void *ctx)
  * flag set over an empty ring, in the middle of traffic. */
 static void test_spurious_interrupts_during_traffic(void)
 {
-    if (!boot(NULL, &no_faults, 0))
-        return;
     struct vmbus_offer o;
-    CHECK(vmbus_connect(NULL) == VMBUS_OK && vmbus_wait_offer(&echo_class, NULL, 0, &o) == VMBUS_OK, "connected");
-    uint64_t pages = hosted_pages_in_use();
+    uint64_t pages;
+    if (!boot_connected(&echo_class, &o, &pages))
+        return;
     static struct vmbus_channel ch;
     readable_calls = 0;
     CHECK_EQ(vmbus_channel_open(&ch, &o, 4096, 4096, NULL, 0, count_readable, NULL, STEP_TIMEOUT_MS), VMBUS_OK);
@@ -712,11 +739,10 @@ static void test_spurious_interrupts_during_traffic(void)
 
 static void test_ring_full_while_the_host_stops_reading(void)
 {
-    if (!boot(NULL, &no_faults, 0))
-        return;
     struct vmbus_offer o;
-    CHECK(vmbus_connect(NULL) == VMBUS_OK && vmbus_wait_offer(&sink_class, NULL, 0, &o) == VMBUS_OK, "connected");
-    uint64_t pages = hosted_pages_in_use();
+    uint64_t pages;
+    if (!boot_connected(&sink_class, &o, &pages))
+        return;
     static struct vmbus_channel ch;
     readable_calls = 0;
     CHECK_EQ(vmbus_channel_open(&ch, &o, 4096, 4096, NULL, 0, count_readable, NULL, STEP_TIMEOUT_MS), VMBUS_OK);
@@ -765,14 +791,9 @@ static void test_ring_full_while_the_host_stops_reading(void)
  * says it is out of resources; after the host resumes it works. */
 static void test_kmcl_send_to_a_stalled_ring(void)
 {
-    if (!boot(NULL, &no_faults, 0))
+    VMBCHANNEL ch = kmcl_channel_up(&sink_class, 1, NULL);
+    if (ch == NULL)
         return;
-    CHECK_EQ(vmbus_connect(NULL), VMBUS_OK);
-    VMBCHANNEL ch = NULL;
-    CHECK_EQ(VmbChannelAllocate(NULL, FALSE, &ch), STATUS_SUCCESS);
-    CHECK_EQ(VmbClientChannelInitSetTargetPnp(ch, (const GUID *)&sink_class, NULL, NULL), STATUS_SUCCESS);
-    CHECK_EQ(VmbClientChannelInitSetRingBufferPageCount(ch, 1, 1), STATUS_SUCCESS);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
     struct hvsim_vmbus_faults stalled = { .stop_reading = true };
     hvsim_vmbus_set_faults(vb, &stalled);
     uint8_t payload[200] = { 0 };
