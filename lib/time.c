@@ -70,26 +70,29 @@ void time_wait_until(uint64_t deadline)
 }
 
 static void (*idle_hook)(void);
+/* Across calls: an app that sleeps 1 ms at a time must still be polled
+ * for, every TIME_IDLE_POLL_NS of sleeping in all. */
+static uint64_t next_idle_poll;
 
 void time_set_idle_hook(void (*fn)(void)) { idle_hook = fn; }
 
 void time_sleep_ns(uint64_t ns)
 {
-    uint64_t deadline = time_ns() + ns, next_poll = time_ns() + TIME_IDLE_POLL_NS;
+    uint64_t deadline = time_ns() + ns;
     int was_enabled = irq_enabled();
     for (;;) {
         irq_disable();
         uint64_t now = time_ns();
         if (now >= deadline)
             break;
-        if (idle_hook != NULL && now >= next_poll) {
+        if (idle_hook != NULL && now >= next_idle_poll) {
             idle_hook();
-            next_poll = now + TIME_IDLE_POLL_NS;
+            next_idle_poll = now + TIME_IDLE_POLL_NS;
             continue;
         }
         uint64_t slice = deadline - now;
-        if (idle_hook != NULL && next_poll - now < slice)
-            slice = next_poll - now;
+        if (idle_hook != NULL && next_idle_poll - now < slice)
+            slice = next_idle_poll - now;
         oneshot_timer(slice);
         irq_enable_and_halt();   /* the timer, or any interrupt, wakes us */
     }

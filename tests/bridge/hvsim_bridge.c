@@ -42,6 +42,7 @@ struct options {
     uint32_t max_version;       /* 0: the flavour's */
     char devices[128];
     long shutdown_after_ms;     /* -1: never ask the guest to shut down */
+    uint32_t lose_interrupts;   /* VMBus SINT interrupts to lose, from the start */
     bool verbose;
 };
 
@@ -88,7 +89,7 @@ static void usage(int status)
 {
     fprintf(status == 0 ? stdout : stderr,
             "usage: hvsim-bridge --mem FILE --serial SOCKET [--vmbus hyperv|qemu] [--max-version MAJOR.MINOR]\n"
-            "                    [--devices LIST] [--shutdown-after MS] [--verbose]\n"
+            "                    [--devices LIST] [--shutdown-after MS] [--lose-interrupts N] [--verbose]\n"
             "  --mem FILE          QEMU's guest RAM (memory-backend-file, share=on)\n"
             "  --serial SOCKET     the unix socket of the guest's COM2 (QEMU is the server)\n"
             "  --vmbus             which host to play: Hyper-V (default, up to 6.0) or QEMU (up to 4.0)\n"
@@ -96,6 +97,7 @@ static void usage(int status)
             "  --devices           offered devices, comma-separated, from: echo sink source heartbeat\n"
             "                      shutdown timesync kvp (default: echo,heartbeat,shutdown,timesync,kvp)\n"
             "  --shutdown-after MS ask the guest to shut down MS ms after its shutdown service is up\n"
+            "  --lose-interrupts N the first N interrupts of the VMBus SINT go nowhere (the guest must poll)\n"
             "  --verbose           hvsim's own log too\n");
     exit(status);
 }
@@ -141,6 +143,14 @@ static void parse_options(int argc, char **argv, struct options *o)
                 fprintf(stderr, "hvsim-bridge: --shutdown-after wants milliseconds, not '%s'\n", v);
                 usage(2);
             }
+        } else if (strcmp(a, "--lose-interrupts") == 0) {
+            char *end;
+            unsigned long n = strtoul(v, &end, 10);
+            if (*end != '\0' || n > UINT32_MAX) {
+                fprintf(stderr, "hvsim-bridge: --lose-interrupts wants a count, not '%s'\n", v);
+                usage(2);
+            }
+            o->lose_interrupts = (uint32_t)n;
         } else {
             fprintf(stderr, "hvsim-bridge: unknown option or value: %s %s\n", a, v);
             usage(2);
@@ -252,6 +262,10 @@ static void create_host(struct bridge *b)
     if (b->vb == NULL) {
         say("error: the VMBus host refused the configuration");
         exit(3);
+    }
+    if (b->opt.lose_interrupts != 0) {
+        hvsim_inject_lost_sint(b->sim, VP, VMBUS_SINT, b->opt.lose_interrupts);
+        say("losing the first %u VMBus (SINT%u) interrupts", b->opt.lose_interrupts, VMBUS_SINT);
     }
     say("Hyper-V (%s flavour, VMBus up to %u.%u) with %u device%s: %s; guest RAM %llu MiB",
         b->opt.flavor == HVSIM_VMBUS_QEMU ? "QEMU" : "Hyper-V", VMBUS_VERSION_MAJOR(vcfg.max_version),

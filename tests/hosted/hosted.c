@@ -17,6 +17,7 @@ static void (*vector_handlers[256])(uint8_t vector);
 static char console[64 * 1024];
 static size_t console_len;
 static void (*idle_hook)(void);   /* platform_at_idle */
+static uint64_t next_idle_poll;    /* hvrt_sleep_us: when the hook is due */
 
 #define VP 0
 
@@ -216,6 +217,7 @@ int hosted_start(const struct hvsim_config *cfg)
     shutdown_hook_count = 0;
     deferred_count = 0;
     idle_hook = NULL;
+    next_idle_poll = 0;
     struct mem_region arena = { 0, hvsim_guest_mem_size(sim) / PAGE_SIZE, MEM_USABLE, 0 };
     bitmap = calloc(page_alloc_bitmap_words(&arena, 1), sizeof(uint64_t));
     page_alloc_init(&pages, &arena, 1, bitmap);
@@ -303,18 +305,20 @@ void hvrt_reset(void) { end_run(HOSTED_RESET); }
 
 void platform_at_idle(void (*fn)(void)) { idle_hook = fn; }
 
-/* As the image's sleep does: the idle hook every 10 ms of it. */
+/* As the image's sleep does (lib/time.c): the idle hook every 10 ms of
+ * sleeping, counted across calls, so 1 ms naps are polled for too. */
+
 void hvrt_sleep_us(uint64_t us)
 {
+    const uint64_t poll_every = 10000000ull;
     uint64_t until = platform_time_ns() + us * 1000;
-    uint64_t poll_every = 10000000ull, next_poll = platform_time_ns() + poll_every;
     while (platform_time_ns() < until) {
-        platform_wait_until(until < next_poll ? until : next_poll);
-        if (platform_time_ns() >= next_poll) {
+        if (platform_time_ns() >= next_idle_poll) {
             if (idle_hook != NULL)
                 idle_hook();
-            next_poll = platform_time_ns() + poll_every;
+            next_idle_poll = platform_time_ns() + poll_every;
         }
+        platform_wait_until(until < next_idle_poll ? until : next_idle_poll);
     }
 }
 
