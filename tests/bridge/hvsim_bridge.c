@@ -42,7 +42,12 @@ struct options {
     uint32_t max_version;       /* 0: the flavour's */
     char devices[128];
     long shutdown_after_ms;     /* -1: never ask the guest to shut down */
+    /* A hostile host (hvsim's fault switches; docs/testing.md) */
     uint32_t lose_interrupts;   /* VMBus SINT interrupts to lose, from the start */
+    uint32_t busy_posts;        /* INSUFFICIENT_BUFFERS this many times before each guest message */
+    uint32_t reply_delay_ms;    /* every host->guest message this late */
+    uint32_t spurious_every_ms; /* a VMBus SINT interrupt with nothing behind it, this often */
+    bool duplicate_replies, reorder_replies;   /* every host->guest message type */
     bool verbose;
 };
 
@@ -61,6 +66,8 @@ struct bridge {
     uint64_t interrupts, doorbells, requests_by_op[BRIDGE_OP_COUNT];
     uint32_t crashes_seen;
     uint32_t version_seen;             /* the VMBus version last connected at */
+    uint64_t next_spurious_ns;
+    uint64_t spurious_raised;
     uint32_t shutdown_relid;
     uint64_t shutdown_due_ns;          /* 0: not yet scheduled */
     bool shutdown_sent;
@@ -89,7 +96,7 @@ static void usage(int status)
 {
     fprintf(status == 0 ? stdout : stderr,
             "usage: hvsim-bridge --mem FILE --serial SOCKET [--vmbus hyperv|qemu] [--max-version MAJOR.MINOR]\n"
-            "                    [--devices LIST] [--shutdown-after MS] [--lose-interrupts N] [--verbose]\n"
+            "                    [--devices LIST] [--shutdown-after MS] [--verbose] [hostile-host options]\n"
             "  --mem FILE          QEMU's guest RAM (memory-backend-file, share=on)\n"
             "  --serial SOCKET     the unix socket of the guest's COM2 (QEMU is the server)\n"
             "  --vmbus             which host to play: Hyper-V (default, up to 6.0) or QEMU (up to 4.0)\n"
@@ -97,9 +104,27 @@ static void usage(int status)
             "  --devices           offered devices, comma-separated, from: echo sink source heartbeat\n"
             "                      shutdown timesync kvp (default: echo,heartbeat,shutdown,timesync,kvp)\n"
             "  --shutdown-after MS ask the guest to shut down MS ms after its shutdown service is up\n"
+            "  a hostile host:\n"
             "  --lose-interrupts N the first N interrupts of the VMBus SINT go nowhere (the guest must poll)\n"
+            "  --busy-posts N      refuse each guest message N times with INSUFFICIENT_BUFFERS first\n"
+            "  --reply-delay-ms N  deliver every host message N ms late\n"
+            "  --duplicate-replies send every host message twice\n"
+            "  --reorder-replies   hold each host message back until the next one has gone\n"
+            "  --spurious-every-ms N  raise the VMBus SINT with nothing behind it every N ms\n"
             "  --verbose           hvsim's own log too\n");
     exit(status);
+}
+
+/* A whole non-negative decimal number, or the usage with what was wrong. */
+static uint32_t number(const char *option, const char *value)
+{
+    char *end;
+    unsigned long n = strtoul(value, &end, 10);
+    if (value[0] == '-' || *end != '\0' || end == value || n > UINT32_MAX) {
+        fprintf(stderr, "hvsim-bridge: %s wants a number, not '%s'\n", option, value);
+        usage(2);
+    }
+    return (uint32_t)n;
 }
 
 static void parse_options(int argc, char **argv, struct options *o)
@@ -112,16 +137,16 @@ static void parse_options(int argc, char **argv, struct options *o)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0)
             usage(0);
-        if (strcmp(a, "--verbose") == 0) {
+        else if (strcmp(a, "--verbose") == 0)
             o->verbose = true;
-            continue;
-        }
-        if (v == NULL) {
-            fprintf(stderr, "hvsim-bridge: %s needs a value\n", a);
+        else if (strcmp(a, "--duplicate-replies") == 0)
+            o->duplicate_replies = true;
+        else if (strcmp(a, "--reorder-replies") == 0)
+            o->reorder_replies = true;
+        else if (v == NULL) {
+            fprintf(stderr, "hvsim-bridge: unknown option, or %s needs a value\n", a);
             usage(2);
-        }
-        i++;
-        if (strcmp(a, "--mem") == 0)
+        } else if (i++, strcmp(a, "--mem") == 0)
             o->mem_path = v;
         else if (strcmp(a, "--serial") == 0)
             o->serial_path = v;
@@ -131,33 +156,32 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->flavor = HVSIM_VMBUS_QEMU;
         else if (strcmp(a, "--max-version") == 0) {
             unsigned major, minor;
-            if (sscanf(v, "%u.%u", &major, &minor) != 2)
+            if (sscanf(v, "%u.%u", &major, &minor) != 2) {
+                fprintf(stderr, "hvsim-bridge: --max-version wants MAJOR.MINOR, not '%s'\n", v);
                 usage(2);
+            }
             o->max_version = VMBUS_VERSION(major, minor);
         } else if (strcmp(a, "--devices") == 0)
             snprintf(o->devices, sizeof(o->devices), "%s", v);
-        else if (strcmp(a, "--shutdown-after") == 0) {
-            char *end;
-            o->shutdown_after_ms = strtol(v, &end, 10);
-            if (*end != '\0' || o->shutdown_after_ms < 0) {
-                fprintf(stderr, "hvsim-bridge: --shutdown-after wants milliseconds, not '%s'\n", v);
-                usage(2);
-            }
-        } else if (strcmp(a, "--lose-interrupts") == 0) {
-            char *end;
-            unsigned long n = strtoul(v, &end, 10);
-            if (*end != '\0' || n > UINT32_MAX) {
-                fprintf(stderr, "hvsim-bridge: --lose-interrupts wants a count, not '%s'\n", v);
-                usage(2);
-            }
-            o->lose_interrupts = (uint32_t)n;
-        } else {
+        else if (strcmp(a, "--shutdown-after") == 0)
+            o->shutdown_after_ms = number(a, v);
+        else if (strcmp(a, "--lose-interrupts") == 0)
+            o->lose_interrupts = number(a, v);
+        else if (strcmp(a, "--busy-posts") == 0)
+            o->busy_posts = number(a, v);
+        else if (strcmp(a, "--reply-delay-ms") == 0)
+            o->reply_delay_ms = number(a, v);
+        else if (strcmp(a, "--spurious-every-ms") == 0)
+            o->spurious_every_ms = number(a, v);
+        else {
             fprintf(stderr, "hvsim-bridge: unknown option or value: %s %s\n", a, v);
             usage(2);
         }
     }
-    if (o->mem_path == NULL || o->serial_path == NULL)
+    if (o->mem_path == NULL || o->serial_path == NULL) {
+        fprintf(stderr, "hvsim-bridge: --mem and --serial are needed\n");
         usage(2);
+    }
 }
 
 /* ---- reaching QEMU: its RAM file and COM2's socket appear after it starts ---- */
@@ -258,11 +282,21 @@ static void create_host(struct bridge *b)
         vcfg.max_version = b->opt.max_version;
     vcfg.devices = devices;
     vcfg.device_count = count;
+    vcfg.reply_delay_ns = (uint64_t)b->opt.reply_delay_ms * 1000000ull;
+    vcfg.faults.busy_posts = b->opt.busy_posts;
+    vcfg.faults.duplicate_msgs = b->opt.duplicate_replies ? ~0u : 0;
+    vcfg.faults.reorder_msgs = b->opt.reorder_replies ? ~0u : 0;
     b->vb = hvsim_vmbus_create(b->sim, &vcfg);
     if (b->vb == NULL) {
         say("error: the VMBus host refused the configuration");
         exit(3);
     }
+    if (b->opt.busy_posts || b->opt.reply_delay_ms || b->opt.duplicate_replies || b->opt.reorder_replies ||
+        b->opt.spurious_every_ms)
+        say("a hostile host: each guest message refused %u times first; replies %u ms late%s%s; "
+            "a spurious interrupt every %u ms", b->opt.busy_posts, b->opt.reply_delay_ms,
+            b->opt.duplicate_replies ? ", sent twice" : "", b->opt.reorder_replies ? ", reordered" : "",
+            b->opt.spurious_every_ms);
     if (b->opt.lose_interrupts != 0) {
         hvsim_inject_lost_sint(b->sim, VP, VMBUS_SINT, b->opt.lose_interrupts);
         say("losing the first %u VMBus (SINT%u) interrupts", b->opt.lose_interrupts, VMBUS_SINT);
@@ -411,6 +445,12 @@ static void host_initiatives(struct bridge *b)
         say("VMBus connected at version %u.%u", VMBUS_VERSION_MAJOR(version), VMBUS_VERSION_MINOR(version));
     if (version != 0)
         b->version_seen = version;
+    uint64_t now_ns = hvsim_now_ns(b->sim);
+    if (b->opt.spurious_every_ms != 0 && version != 0 && now_ns >= b->next_spurious_ns) {
+        if (hvsim_raise_spurious_sint(b->sim, VP, VMBUS_SINT) == 0)
+            b->spurious_raised++;
+        b->next_spurious_ns = now_ns + (uint64_t)b->opt.spurious_every_ms * 1000000ull;
+    }
     const struct hvsim_crash *crash = hvsim_crash_info(b->sim);
     if (crash->count != b->crashes_seen) {
         b->crashes_seen = crash->count;
@@ -473,13 +513,13 @@ static void print_summary(struct bridge *b)
     hvsim_vmbus_get_counters(b->vb, &c);
     uint32_t v = b->version_seen;
     say("summary: VMBus %u.%u; %llu bridge requests (%llu MSR, %llu hypercalls, %llu TSC reads), "
-        "%llu interrupts, %llu doorbells",
+        "%llu interrupts (%llu spurious), %llu doorbells",
         VMBUS_VERSION_MAJOR(v), VMBUS_VERSION_MINOR(v),
         (unsigned long long)(b->mailbox ? b->mailbox->requests_served : 0),
         (unsigned long long)(b->requests_by_op[BRIDGE_OP_RDMSR] + b->requests_by_op[BRIDGE_OP_WRMSR]),
         (unsigned long long)(b->requests_by_op[BRIDGE_OP_HYPERCALL] + b->requests_by_op[BRIDGE_OP_HYPERCALL_FAST]),
         (unsigned long long)b->requests_by_op[BRIDGE_OP_RDTSC], (unsigned long long)b->interrupts,
-        (unsigned long long)b->doorbells);
+        (unsigned long long)b->spurious_raised, (unsigned long long)b->doorbells);
     say("summary: messages in: INITIATE_CONTACT %llu, REQUESTOFFERS %llu, GPADL_HEADER %llu, OPENCHANNEL %llu, "
         "CLOSECHANNEL %llu, GPADL_TEARDOWN %llu, UNLOAD %llu",
         (unsigned long long)c.msgs_in[VMBUS_MSG_INITIATE_CONTACT], (unsigned long long)c.msgs_in[VMBUS_MSG_REQUESTOFFERS],
