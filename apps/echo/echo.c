@@ -35,6 +35,16 @@ static void on_packet(VMBCHANNEL ch, VMBPACKETCOMPLETION pc, PVOID buf, UINT32 l
     VmbChannelPacketComplete(pc, NULL, 0);
 }
 
+/* The host rescinded the device: say so once and stop, rather than count
+ * every later request as a wrong answer. */
+static int device_removed(VMBCHANNEL ch, unsigned done)
+{
+    printf("echo: the host removed the echo device after %u requests and packets\n", done);
+    VmbChannelCleanup(ch);
+    printf("echo: FAIL\n");
+    return 1;
+}
+
 static int echo_main(int argc, char **argv)
 {
     unsigned rounds = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 1000;
@@ -64,6 +74,8 @@ static int echo_main(int argc, char **argv)
         UINT32 size = sizeof(reply);
         LARGE_INTEGER timeout = { -10000000 };   /* 1 s */
         st = VmbChannelSendSynchronousRequest(ch, request, (UINT32)len, NULL, 0, reply, &size, &timeout);
+        if (st == STATUS_DEVICE_REMOVED)
+            return device_removed(ch, i);
         if (!NT_SUCCESS(st) || strcmp(reply, request) != 0)
             mismatches++;
     }
@@ -71,7 +83,10 @@ static int echo_main(int argc, char **argv)
 
     for (unsigned seq = 0; seq < rounds; seq++) {
         VMBPACKET p = VmbPacketAllocate(ch);
-        if (p == NULL || !NT_SUCCESS(VmbPacketSend(p, &seq, sizeof(seq), NULL, 0)))
+        st = p != NULL ? VmbPacketSend(p, &seq, sizeof(seq), NULL, 0) : STATUS_INSUFFICIENT_RESOURCES;
+        if (st == STATUS_DEVICE_REMOVED)
+            return device_removed(ch, rounds + seq);
+        if (!NT_SUCCESS(st))
             mismatches++;
     }
     for (int spins = 0; burst.received < rounds && spins < 1000; spins++)

@@ -48,6 +48,7 @@ struct options {
     uint32_t reply_delay_ms;    /* every host->guest message this late */
     uint32_t spurious_every_ms; /* a VMBus SINT interrupt with nothing behind it, this often */
     bool duplicate_replies, reorder_replies;   /* every host->guest message type */
+    long rescind_after_ms;      /* -1: never; else rescind the first channel that opens, this much later */
     bool verbose;
 };
 
@@ -67,6 +68,9 @@ struct bridge {
     uint32_t crashes_seen;
     uint32_t version_seen;             /* the VMBus version last connected at */
     uint64_t next_spurious_ns;
+    uint32_t rescind_relid;            /* the channel to rescind, once open */
+    uint64_t rescind_due_ns;
+    bool rescinded;
     uint64_t spurious_raised;
     uint32_t shutdown_relid;
     uint64_t shutdown_due_ns;          /* 0: not yet scheduled */
@@ -111,6 +115,7 @@ static void usage(int status)
             "  --duplicate-replies send every host message twice\n"
             "  --reorder-replies   hold each host message back until the next one has gone\n"
             "  --spurious-every-ms N  raise the VMBus SINT with nothing behind it every N ms\n"
+            "  --rescind-after MS  rescind the first channel the guest opens (not an IC), MS ms after\n"
             "  --verbose           hvsim's own log too\n");
     exit(status);
 }
@@ -132,6 +137,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     memset(o, 0, sizeof(*o));
     o->flavor = HVSIM_VMBUS_HYPERV;
     o->shutdown_after_ms = -1;
+    o->rescind_after_ms = -1;
     snprintf(o->devices, sizeof(o->devices), "echo,heartbeat,shutdown,timesync,kvp");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -173,6 +179,8 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->reply_delay_ms = number(a, v);
         else if (strcmp(a, "--spurious-every-ms") == 0)
             o->spurious_every_ms = number(a, v);
+        else if (strcmp(a, "--rescind-after") == 0)
+            o->rescind_after_ms = number(a, v);
         else {
             fprintf(stderr, "hvsim-bridge: unknown option or value: %s %s\n", a, v);
             usage(2);
@@ -438,6 +446,26 @@ static void serve(struct bridge *b)
 
 /* ---- what the host does on its own: shutdown requests; crash reports ---- */
 
+/* --rescind-after: the host takes a device away while the guest uses it. */
+static void rescind_when_due(struct bridge *b, uint64_t now_ns)
+{
+    if (b->opt.rescind_after_ms < 0 || b->rescinded)
+        return;
+    struct hvsim_vmbus_channel_info ch;
+    for (uint32_t relid = 1; relid < 2048 && b->rescind_relid == 0; relid++)
+        if (hvsim_vmbus_channel(b->vb, relid, &ch) && ch.state == HVSIM_CHAN_OPEN && ch.model < HVSIM_VMBUS_HEARTBEAT) {
+            b->rescind_relid = relid;
+            b->rescind_due_ns = now_ns + (uint64_t)b->opt.rescind_after_ms * 1000000ull;
+        }
+    if (b->rescind_relid == 0 || now_ns < b->rescind_due_ns)
+        return;
+    b->rescinded = true;
+    if (hvsim_vmbus_rescind(b->vb, b->rescind_relid) == 0)
+        say("rescinded channel %u while the guest had it open", b->rescind_relid);
+    else
+        say("warning: could not rescind channel %u", b->rescind_relid);
+}
+
 static void host_initiatives(struct bridge *b)
 {
     uint32_t version = hvsim_vmbus_version(b->vb);
@@ -451,6 +479,7 @@ static void host_initiatives(struct bridge *b)
             b->spurious_raised++;
         b->next_spurious_ns = now_ns + (uint64_t)b->opt.spurious_every_ms * 1000000ull;
     }
+    rescind_when_due(b, now_ns);
     const struct hvsim_crash *crash = hvsim_crash_info(b->sim);
     if (crash->count != b->crashes_seen) {
         b->crashes_seen = crash->count;
