@@ -31,7 +31,9 @@ platform_irq_state platform_irq_save(void);          /* disables, returns the ol
 void platform_irq_restore(platform_irq_state state);
 /* Halts until an interrupt has been handled or deadline_ns (platform time)
  * has come, whichever is first; UINT64_MAX: no deadline. Callers re-check
- * their condition in a loop. Call with interrupts enabled. */
+ * their condition in a loop. Call with interrupts enabled. Every
+ * PLATFORM_IDLE_POLL_NS of waiting it returns early to run the idle hook
+ * (platform_at_idle). */
 void platform_wait_until(uint64_t deadline_ns);
 uint64_t platform_time_ns(void);                      /* monotonic */
 /* From an interrupt handler: run fn(arg) once the interrupt is over, in the
@@ -59,9 +61,11 @@ void platform_sint_detach(uint32_t sint);
  * off meanwhile): for waits that must survive an interrupt the host lost. */
 void platform_sint_poll(uint32_t sint);
 
-/* fn runs about every 10 ms while the runtime sleeps for an app
- * (hvrt_sleep_us, nanosleep): VMBus looks at its SINT there too, so a lost
- * interrupt cannot leave an idle app's packets undelivered. NULL: none. */
+/* fn runs every PLATFORM_IDLE_POLL_NS while anything waits: VMBus's own
+ * waits, and an app's sleep (hvrt_sleep_us, nanosleep). VMBus looks at its
+ * SINT there, so an interrupt the host lost costs at most that long instead
+ * of a hang. The period spans calls: 1 ms naps are polled for too. NULL: none. */
+#define PLATFORM_IDLE_POLL_NS 10000000ull   /* 10 ms: rare enough to cost nothing */
 void platform_at_idle(void (*fn)(void));
 
 /* Takes (clears atomically) every set flag of the SINT's event array below

@@ -1,6 +1,8 @@
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/time.h"
+#include "arch/platform.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
 #include "hvrt/runtime.h"
@@ -54,11 +56,34 @@ int64_t time_realtime_ns(void) { return realtime_offset_ns + (int64_t)time_ns();
 
 void time_set_realtime_ns(int64_t ns) { realtime_offset_ns = ns - (int64_t)time_ns(); }
 
+static void (*idle_hook)(void);
+/* Across calls: an app that sleeps 1 ms at a time must still be polled
+ * for, every PLATFORM_IDLE_POLL_NS of waiting in all. */
+static uint64_t next_idle_poll;
+
+void time_set_idle_hook(void (*fn)(void)) { idle_hook = fn; }
+
+/* With interrupts off: runs the idle hook if it is due (true), else says
+ * how long to halt at most before it is. */
+static bool idle_poll_due(uint64_t now, uint64_t *deadline)
+{
+    if (idle_hook == NULL)
+        return false;
+    if (now >= next_idle_poll) {
+        idle_hook();
+        next_idle_poll = now + PLATFORM_IDLE_POLL_NS;
+        return true;
+    }
+    if (next_idle_poll < *deadline)
+        *deadline = next_idle_poll;
+    return false;
+}
+
 void time_wait_until(uint64_t deadline)
 {
     irq_disable();
     uint64_t now = time_ns();
-    if (now < deadline) {
+    if (now < deadline && !idle_poll_due(now, &deadline)) {
         if (deadline != UINT64_MAX)
             oneshot_timer(deadline - now);   /* without it, a silent host would halt us for good */
         irq_enable_and_halt();
@@ -69,31 +94,18 @@ void time_wait_until(uint64_t deadline)
     irq_enable();
 }
 
-static void (*idle_hook)(void);
-/* Across calls: an app that sleeps 1 ms at a time must still be polled
- * for, every TIME_IDLE_POLL_NS of sleeping in all. */
-static uint64_t next_idle_poll;
-
-void time_set_idle_hook(void (*fn)(void)) { idle_hook = fn; }
-
 void time_sleep_ns(uint64_t ns)
 {
     uint64_t deadline = time_ns() + ns;
     int was_enabled = irq_enabled();
     for (;;) {
         irq_disable();
-        uint64_t now = time_ns();
+        uint64_t now = time_ns(), until = deadline;
         if (now >= deadline)
             break;
-        if (idle_hook != NULL && now >= next_idle_poll) {
-            idle_hook();
-            next_idle_poll = now + TIME_IDLE_POLL_NS;
+        if (idle_poll_due(now, &until))
             continue;
-        }
-        uint64_t slice = deadline - now;
-        if (idle_hook != NULL && next_idle_poll - now < slice)
-            slice = next_idle_poll - now;
-        oneshot_timer(slice);
+        oneshot_timer(until - now);
         irq_enable_and_halt();   /* the timer, or any interrupt, wakes us */
     }
     oneshot_timer(0);

@@ -19,14 +19,15 @@ uint64_t time_tsc_to_ns(uint64_t ticks);
 void time_use_source(uint64_t (*ns_since_anything)(void));
 void time_use_timer(void (*oneshot)(uint64_t ns));
 
-/* Halts until any interrupt or the deadline (time_ns), whichever is first;
- * UINT64_MAX: no deadline. Returns with interrupts enabled. */
+/* Halts until any interrupt or the deadline (time_ns), whichever is first,
+ * or until the idle hook is due (it runs, and we return); UINT64_MAX: no
+ * deadline. Returns with interrupts enabled. */
 void time_wait_until(uint64_t deadline_ns);
 
-/* Sleeps with the CPU halted between timer interrupts; the idle hook, if
- * any, runs every TIME_IDLE_POLL_NS of it. */
+/* Sleeps with the CPU halted between timer interrupts. */
 void time_sleep_ns(uint64_t ns);
-#define TIME_IDLE_POLL_NS 10000000ull
+
+/* Runs every PLATFORM_IDLE_POLL_NS of waiting or sleeping (arch/platform.h). */
 void time_set_idle_hook(void (*fn)(void));
 
 #endif

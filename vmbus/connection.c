@@ -10,7 +10,6 @@
 
 #define DEFAULT_TIMEOUT_MS 1000
 #define MAX_WAITERS 8
-#define LOST_INTERRUPT_POLL_NS 10000000ull   /* 10 ms: rare enough to cost nothing */
 
 static const uint32_t known_versions[] = {
     VMBUS_VERSION_COPPER, VMBUS_VERSION_WIN10_V5_3, VMBUS_VERSION_WIN10_V5_2,
@@ -145,25 +144,11 @@ struct vmbus_waiter *vmbus_expect(uint32_t reply_type, uint32_t key_offset, uint
     return found;
 }
 
-/* A host that posts a message without raising the SINT (the interrupt was
- * lost, or dropped while masked) leaves it in the slot, and every later
- * message queues behind it: nothing would ever wake us again. */
-void vmbus_wait_until(uint64_t deadline_ns)
-{
-    uint64_t now = platform_time_ns();
-    uint64_t until = deadline_ns;
-    if (deadline_ns > now && deadline_ns - now > LOST_INTERRUPT_POLL_NS)
-        until = now + LOST_INTERRUPT_POLL_NS;
-    platform_wait_until(until);
-    if (conn.attached)
-        platform_sint_poll(VMBUS_SINT);
-}
-
 int vmbus_await(struct vmbus_waiter *w, void *reply, uint32_t reply_size, uint64_t timeout_ms)
 {
     uint64_t deadline = platform_time_ns() + (timeout_ms ? timeout_ms : DEFAULT_TIMEOUT_MS) * 1000000;
     while (!w->done && platform_time_ns() < deadline)
-        vmbus_wait_until(deadline);
+        platform_wait_until(deadline);
     platform_irq_state s = platform_irq_save();
     int status = w->done ? w->status : VMBUS_E_TIMEOUT;
     if (status == VMBUS_OK && reply != NULL) {
@@ -259,8 +244,11 @@ static int negotiate(uint32_t highest, uint64_t timeout_ms)
 
 static void on_event(void *ctx);
 
-/* While an app sleeps, channel packets whose interrupt the host lost would
- * wait for the next interrupt of any kind: look every so often. */
+/* The platform's idle hook while attached. A host that posts a message
+ * without raising the SINT (the interrupt was lost, or dropped while
+ * masked) leaves it in the slot, every later message queues behind it, and
+ * channel packets wait likewise: nothing would wake us again. Every wait
+ * (ours, or an app's sleep) looks every PLATFORM_IDLE_POLL_NS. */
 static void poll_for_lost_interrupt(void)
 {
     if (conn.attached)
@@ -293,7 +281,7 @@ int vmbus_connect(const struct vmbus_connect_options *options)
     status = vmbus_post(&req, sizeof(req));
     uint64_t deadline = platform_time_ns() + timeout_ms * 1000000;
     while (status == VMBUS_OK && !vmbus_all_offers_delivered() && platform_time_ns() < deadline)
-        vmbus_wait_until(deadline);
+        platform_wait_until(deadline);
     if (status == VMBUS_OK && !vmbus_all_offers_delivered())
         status = VMBUS_E_TIMEOUT;
     return status;

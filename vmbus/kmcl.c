@@ -657,7 +657,7 @@ static NTSTATUS send(VMBPACKET p, const void *buffer, UINT32 length, const void 
     uint64_t deadline = platform_time_ns() + (uint64_t)OPEN_TIMEOUT_MS * 1000000;
     int status;
     while ((status = vmbus_channel_send(&ch->core, &out)) == VMBUS_E_BUSY && s && platform_time_ns() < deadline)
-        vmbus_wait_until(deadline);   /* the host reads, then signals pending_send_size */
+        platform_wait_until(deadline);   /* the host reads, then signals pending_send_size */
     if (status != VMBUS_OK) {
         if (wait) {
             s = platform_irq_save();
@@ -784,7 +784,7 @@ NTSTATUS VmbChannelSendSynchronousRequest(VMBCHANNEL Channel, PVOID Buffer, UINT
     uint64_t start = platform_time_ns();
     uint64_t deadline = wait_ns == UINT64_MAX || wait_ns > UINT64_MAX - start ? UINT64_MAX : start + wait_ns;
     while (!p.done && platform_time_ns() < deadline)
-        vmbus_wait_until(deadline);   /* polls too: with no timeout, a lost interrupt would be a hang */
+        platform_wait_until(deadline);   /* polls too: with no timeout, a lost interrupt would be a hang */
     platform_irq_state s = platform_irq_save();
     bool done = p.done;
     if (!done) {

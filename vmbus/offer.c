@@ -139,6 +139,6 @@ int vmbus_wait_offer(const struct vmbus_guid *class_id, const struct vmbus_guid 
         platform_irq_restore(s);
         if (platform_time_ns() >= deadline)
             return VMBUS_E_TIMEOUT;
-        vmbus_wait_until(deadline);
+        platform_wait_until(deadline);
     }
 }

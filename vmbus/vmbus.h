@@ -58,11 +58,6 @@ struct vmbus_waiter *vmbus_expect(uint32_t reply_type, uint32_t key_offset, uint
 int vmbus_await(struct vmbus_waiter *w, void *reply, uint32_t reply_size, uint64_t timeout_ms);
 void vmbus_forget(struct vmbus_waiter *w);
 
-/* Sleeps until an interrupt or the deadline, but never longer than a poll
- * period, then looks at the VMBus SINT itself: a lost interrupt costs one
- * period instead of a timeout (and of a slot that stays full for good). */
-void vmbus_wait_until(uint64_t deadline_ns);
-
 /* Wakes every request tied to this relid with VMBUS_E_RESCINDED. */
 void vmbus_cancel_requests(uint32_t relid);
 

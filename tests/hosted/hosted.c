@@ -17,7 +17,7 @@ static void (*vector_handlers[256])(uint8_t vector);
 static char console[64 * 1024];
 static size_t console_len;
 static void (*idle_hook)(void);   /* platform_at_idle */
-static uint64_t next_idle_poll;    /* hvrt_sleep_us: when the hook is due */
+static uint64_t next_idle_poll;    /* platform_wait_until: when the hook is due */
 
 #define VP 0
 
@@ -152,10 +152,23 @@ void platform_irq_restore(platform_irq_state state)
 }
 
 /* Nothing runs between interrupts in a simulation: jump to the next timed
- * event, but never past the deadline, so timeouts mean what they say. */
+ * event, but never past the deadline, so timeouts mean what they say. As
+ * the image does (lib/time.c), the idle hook runs every
+ * PLATFORM_IDLE_POLL_NS of waiting, counted across calls. */
 void platform_wait_until(uint64_t deadline_ns)
 {
     uint64_t now = hvsim_now_ns(sim), next;
+    if (idle_hook != NULL) {
+        if (now >= next_idle_poll) {
+            idle_hook();
+            next_idle_poll = now + PLATFORM_IDLE_POLL_NS;
+            if (irqs_on)
+                hosted_run_deferred();
+            return;
+        }
+        if (next_idle_poll < deadline_ns)
+            deadline_ns = next_idle_poll;
+    }
     if (hvsim_next_event_ns(sim, &next) && next <= deadline_ns)
         hvsim_advance_to_next_event(sim);
     else if (deadline_ns > now)
@@ -305,21 +318,11 @@ void hvrt_reset(void) { end_run(HOSTED_RESET); }
 
 void platform_at_idle(void (*fn)(void)) { idle_hook = fn; }
 
-/* As the image's sleep does (lib/time.c): the idle hook every 10 ms of
- * sleeping, counted across calls, so 1 ms naps are polled for too. */
-
 void hvrt_sleep_us(uint64_t us)
 {
-    const uint64_t poll_every = 10000000ull;
     uint64_t until = platform_time_ns() + us * 1000;
-    while (platform_time_ns() < until) {
-        if (platform_time_ns() >= next_idle_poll) {
-            if (idle_hook != NULL)
-                idle_hook();
-            next_idle_poll = platform_time_ns() + poll_every;
-        }
-        platform_wait_until(until < next_idle_poll ? until : next_idle_poll);
-    }
+    while (platform_time_ns() < until)
+        platform_wait_until(until);
 }
 
 int hosted_run_app(const char *command_line)
