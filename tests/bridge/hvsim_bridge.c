@@ -35,6 +35,8 @@
 #define VP 0
 #define WAIT_FOR_QEMU_S 30
 #define SPIN_BEFORE_SLEEP_NS 2000000ull   /* guests ask in bursts: stay awake 2 ms after one */
+#define INITIATIVE_EVERY_NS 1000000ull    /* the host's own moves: looked at once a millisecond */
+#define MAX_RELID 2047u                   /* relids run 1..2047 (vmbus_host.h) */
 
 struct options {
     const char *mem_path, *serial_path;
@@ -62,7 +64,7 @@ struct bridge {
     struct bridge_mailbox *mailbox;   /* NULL until the guest says hello */
     char line[128];
     size_t line_len;
-    uint64_t start_ns, last_activity_ns;
+    uint64_t start_ns, last_activity_ns, next_initiative_ns;
     uint32_t vector_in_flight;         /* 0: none */
     uint64_t interrupts, doorbells, requests_by_op[BRIDGE_OP_COUNT];
     uint32_t crashes_seen;
@@ -446,17 +448,33 @@ static void serve(struct bridge *b)
 
 /* ---- what the host does on its own: shutdown requests; crash reports ---- */
 
+/* The lowest relid whose channel match accepts; 0 if none. */
+static uint32_t find_channel(struct bridge *b, bool (*match)(const struct hvsim_vmbus_channel_info *))
+{
+    struct hvsim_vmbus_channel_info ch;
+    for (uint32_t relid = 1; relid <= MAX_RELID; relid++)
+        if (hvsim_vmbus_channel(b->vb, relid, &ch) && match(&ch))
+            return relid;
+    return 0;
+}
+
+static bool open_test_device(const struct hvsim_vmbus_channel_info *ch)
+{
+    return ch->state == HVSIM_CHAN_OPEN && ch->model < HVSIM_VMBUS_HEARTBEAT;   /* not an IC */
+}
+
+static bool shutdown_service(const struct hvsim_vmbus_channel_info *ch)
+{
+    return ch->model == HVSIM_VMBUS_SHUTDOWN;
+}
+
 /* --rescind-after: the host takes a device away while the guest uses it. */
 static void rescind_when_due(struct bridge *b, uint64_t now_ns)
 {
     if (b->opt.rescind_after_ms < 0 || b->rescinded)
         return;
-    struct hvsim_vmbus_channel_info ch;
-    for (uint32_t relid = 1; relid < 2048 && b->rescind_relid == 0; relid++)
-        if (hvsim_vmbus_channel(b->vb, relid, &ch) && ch.state == HVSIM_CHAN_OPEN && ch.model < HVSIM_VMBUS_HEARTBEAT) {
-            b->rescind_relid = relid;
-            b->rescind_due_ns = now_ns + (uint64_t)b->opt.rescind_after_ms * 1000000ull;
-        }
+    if (b->rescind_relid == 0 && (b->rescind_relid = find_channel(b, open_test_device)) != 0)
+        b->rescind_due_ns = now_ns + (uint64_t)b->opt.rescind_after_ms * 1000000ull;
     if (b->rescind_relid == 0 || now_ns < b->rescind_due_ns)
         return;
     b->rescinded = true;
@@ -490,14 +508,8 @@ static void host_initiatives(struct bridge *b)
     }
     if (b->opt.shutdown_after_ms < 0 || b->shutdown_sent)
         return;
-    if (b->shutdown_relid == 0) {
-        struct hvsim_vmbus_channel_info ch;
-        for (uint32_t relid = 1; relid < 2048 && b->shutdown_relid == 0; relid++)
-            if (hvsim_vmbus_channel(b->vb, relid, &ch) && ch.model == HVSIM_VMBUS_SHUTDOWN)
-                b->shutdown_relid = relid;
-        if (b->shutdown_relid == 0)
-            return;
-    }
+    if (b->shutdown_relid == 0 && (b->shutdown_relid = find_channel(b, shutdown_service)) == 0)
+        return;
     struct hvsim_ic_info ic;
     if (!hvsim_ic_state(b->vb, b->shutdown_relid, &ic) || ic.negotiation != HVSIM_IC_NEG_DONE)
         return;
@@ -558,7 +570,7 @@ static void print_summary(struct bridge *b)
     say("summary: protocol errors %llu, unknown messages %llu, short messages %llu; GPADLs created %llu, torn down %llu",
         (unsigned long long)c.protocol_errors, (unsigned long long)c.unknown_msgs, (unsigned long long)c.short_msgs,
         (unsigned long long)c.gpadls_created, (unsigned long long)c.gpadls_torndown);
-    for (uint32_t relid = 1; relid < 2048; relid++) {
+    for (uint32_t relid = 1; relid <= MAX_RELID; relid++) {
         struct hvsim_vmbus_channel_info ch;
         if (!hvsim_vmbus_channel(b->vb, relid, &ch))
             continue;
@@ -593,7 +605,10 @@ int main(int argc, char **argv)
             serve(&b);
             sync_clock(&b);
             raise_guest_interrupt(&b);
-            host_initiatives(&b);
+            if (mono_ns() >= b.next_initiative_ns) {
+                host_initiatives(&b);
+                b.next_initiative_ns = mono_ns() + INITIATIVE_EVERY_NS;
+            }
         }
         if (mono_ns() - b.last_activity_ns > SPIN_BEFORE_SLEEP_NS)
             sleep_until_needed(&b);
