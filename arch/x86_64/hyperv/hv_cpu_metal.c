@@ -7,16 +7,20 @@
 
 #include "arch/x86_64/hyperv/hv_cpu.h"
 #include "arch/x86_64/hyperv/hv_bridge.h"
+#include "arch/x86_64/hyperv/hv_defs.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/paging.h"
 
-#define HV_CPUID_FIRST 0x40000000u
-#define HV_CPUID_LAST  0x400000ffu
+/* The hypervisor's CPUID range: what hvsim answers when bridged. */
+static bool hypervisor_leaf(uint32_t leaf)
+{
+    return leaf >= HV_CPUID_MAX_LEAF_AND_VENDOR && leaf - HV_CPUID_MAX_LEAF_AND_VENDOR < 0x100;
+}
 
 void hv_cpu_cpuid(uint32_t leaf, uint32_t regs[4])
 {
-    if (hv_bridge_active() && leaf >= HV_CPUID_FIRST && leaf <= HV_CPUID_LAST) {
+    if (hv_bridge_active() && hypervisor_leaf(leaf)) {
         bridge_cpuid(leaf, regs);
         return;
     }
