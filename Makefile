@@ -113,8 +113,8 @@ test_hyperv_SRCS     := $(HOSTED_SRCS)
 test_hvtest_SRCS     := $(HOSTED_SRCS) $(filter-out %_testdev.c,$(wildcard apps/hvtest/*.c)) tests/hosted/loopback_hvsim.c
 VMBUS_SRCS  := $(filter-out vmbus/ring.c vmbus/gpadl_msgs.c,$(wildcard vmbus/*.c)) tests/hosted/vmbus_fixture.c
 test_vmbus_SRCS      := $(HOSTED_SRCS) $(VMBUS_SRCS)
-test_kmcl_SRCS       := $(HOSTED_SRCS) $(VMBUS_SRCS)
-test_kmcl_api_SRCS   := $(HOSTED_SRCS) $(VMBUS_SRCS)
+# Every KMCL test (test_kmcl*.c) links the same.
+$(foreach t,$(filter test_kmcl%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS)))
 test_apps_vmbus_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS) $(wildcard apps/echo/*.c apps/vmbus-info/*.c)
 test_ic_SRCS         := $(HOSTED_SRCS) $(VMBUS_SRCS) $(wildcard apps/ic/*.c)
 test_integrity_SRCS  := $(HOSTED_SRCS) $(VMBUS_SRCS)

@@ -26,12 +26,12 @@ FUZZ_COV_FLAGS := $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -fprofile-instr-gener
 
 fuzz_ring_SRCS      := tests/fuzz/fuzz_ring.c vmbus/ring.c
 fuzz_vmbus_msg_SRCS := tests/fuzz/fuzz_vmbus_msg.c $(HOSTED_SRCS) $(VMBUS_SRCS)
-# kmcl_shim.c compiles vmbus/kmcl.c (unchanged) with accessors: see fuzz_ic.c.
+# kmcl_shim.c: accessors to the KMCL face's private state: see fuzz_ic.c.
 fuzz_ic_SRCS        := tests/fuzz/fuzz_ic.c tests/fuzz/kmcl_shim.c $(HOSTED_SRCS) \
-                       $(filter-out vmbus/kmcl.c,$(VMBUS_SRCS)) $(wildcard apps/ic/*.c)
+                       $(VMBUS_SRCS) $(wildcard apps/ic/*.c)
 
 # What the coverage report covers: the parsers of host data.
-FUZZ_COV_SRCS := vmbus/ring.c vmbus/connection.c vmbus/offer.c vmbus/kmcl.c \
+FUZZ_COV_SRCS := vmbus/ring.c vmbus/connection.c vmbus/offer.c $(wildcard vmbus/kmcl_*.c) \
                  $(wildcard apps/ic/*.c) arch/x86_64/hyperv/synic.c
 
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-clean

@@ -1,7 +1,8 @@
 /* Channels: the ring pair of an offer, opened through one GPADL, and the
  * packets that flow through it. Host signals arrive as relid flags on the
  * VMBus SINT and reach the channel's callback; our signals to the host go
- * out only when the ring protocol asks for them. */
+ * out only when the ring protocol asks for them. A channel has one state
+ * (enum vmbus_channel_state in vmbus.h); set_state is where it changes. */
 #include <string.h>
 
 #include "arch/platform.h"
@@ -9,6 +10,36 @@
 #include "vmbus/vmbus.h"
 
 static struct vmbus_channel *by_relid[VMBUS_MAX_RELID + 1];
+
+/* The allowed transitions, from -> bit set of tos. */
+#define TO(s) (1u << (s))
+static const unsigned allowed[] = {
+    [VMBUS_CHANNEL_CLOSED] = TO(VMBUS_CHANNEL_OPENING),
+    [VMBUS_CHANNEL_OPENING] = TO(VMBUS_CHANNEL_OPEN) | TO(VMBUS_CHANNEL_CLOSED) | TO(VMBUS_CHANNEL_RESCINDED),
+    [VMBUS_CHANNEL_OPEN] = TO(VMBUS_CHANNEL_RESCINDED) | TO(VMBUS_CHANNEL_CLOSED),
+    [VMBUS_CHANNEL_RESCINDED] = TO(VMBUS_CHANNEL_CLOSED),
+};
+
+/* false (and no change) for a transition the table does not allow: e.g.
+ * OPEN after a rescind came during the open stays RESCINDED. */
+static bool set_state(struct vmbus_channel *ch, enum vmbus_channel_state to)
+{
+    platform_irq_state s = platform_irq_save();   /* a rescind may come from the SINT */
+    bool ok = (allowed[ch->state] & TO(to)) != 0;
+    if (ok)
+        ch->state = to;
+    platform_irq_restore(s);
+    return ok;
+}
+
+enum vmbus_channel_state vmbus_channel_state(const struct vmbus_channel *ch) { return ch->state; }
+bool vmbus_channel_rescinded(const struct vmbus_channel *ch) { return ch->state == VMBUS_CHANNEL_RESCINDED; }
+const struct vmbus_offer *vmbus_channel_offer(const struct vmbus_channel *ch) { return &ch->offer; }
+
+static bool has_rings(const struct vmbus_channel *ch)
+{
+    return ch->state == VMBUS_CHANNEL_OPEN || ch->state == VMBUS_CHANNEL_RESCINDED;
+}
 
 /* Undoes a failed open. The ring pages go back only when the host cannot
  * hold them: nothing reached it (gpadl 0), it refused the GPADL, or it
@@ -20,15 +51,43 @@ static struct vmbus_channel *by_relid[VMBUS_MAX_RELID + 1];
 static void open_failed(struct vmbus_channel *ch, uint32_t gpadl, bool tear_down, uint64_t timeout_ms)
 {
     uint32_t relid = ch->offer.relid;
+    bool rescinded = ch->state == VMBUS_CHANNEL_RESCINDED;
     by_relid[relid] = NULL;
     bool host_may_hold = gpadl != 0;
-    if (host_may_hold && (tear_down || ch->rescinded) && vmbus_gpadl_teardown(relid, gpadl, timeout_ms) == VMBUS_OK)
+    if (host_may_hold && (tear_down || rescinded) && vmbus_gpadl_teardown(relid, gpadl, timeout_ms) == VMBUS_OK)
         host_may_hold = false;
     if (!host_may_hold)
         platform_pages_free(ch->ring_pages, ch->ring_page_count);
     ch->ring_pages = NULL;
-    if (ch->rescinded)
+    set_state(ch, VMBUS_CHANNEL_CLOSED);
+    if (rescinded)
         vmbus_release_relid(relid);   /* it was waiting for us */
+}
+
+static int post_open(struct vmbus_channel *ch, const void *user_data, uint32_t user_len, uint64_t timeout_ms)
+{
+    struct vmbus_msg_open_channel msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.hdr.type = VMBUS_MSG_OPENCHANNEL;
+    msg.child_relid = ch->offer.relid;
+    msg.open_id = ch->offer.relid;
+    msg.ring_gpadl = ch->gpadl;
+    msg.target_vp = platform_vp_index();
+    msg.downstream_page_offset = ch->out_page_count;
+    if (user_len > 0)
+        memcpy(msg.user_data, user_data, user_len);
+
+    struct vmbus_waiter *w = vmbus_expect(VMBUS_MSG_OPENCHANNEL_RESULT, 8, ch->offer.relid, ch->offer.relid);
+    int status = w == NULL ? VMBUS_E_BUSY : vmbus_post(&msg, VMBUS_MSG_OPEN_CHANNEL_SIZE);
+    if (status == VMBUS_OK) {
+        struct vmbus_msg_open_result reply;
+        status = vmbus_await(w, &reply, sizeof(reply), timeout_ms);
+        if (status == VMBUS_OK && reply.status != 0)
+            status = VMBUS_E_REFUSED;
+    } else if (w != NULL) {
+        vmbus_forget(w);
+    }
+    return status;
 }
 
 int vmbus_channel_open(struct vmbus_channel *ch, const struct vmbus_offer *offer, uint32_t out_bytes,
@@ -58,6 +117,7 @@ int vmbus_channel_open(struct vmbus_channel *ch, const struct vmbus_offer *offer
     vmbus_ring_init(&ch->in, in_base, in_base + 4096, in_bytes);
     ch->on_readable = on_readable;
     ch->ctx = ctx;
+    set_state(ch, VMBUS_CHANNEL_OPENING);
 
     /* Known by relid from the GPADL on, not only once open: a rescind that
      * comes while the GPADL is in flight must leave the relid to us, to be
@@ -68,50 +128,45 @@ int vmbus_channel_open(struct vmbus_channel *ch, const struct vmbus_offer *offer
         open_failed(ch, ch->gpadl, false, timeout_ms);
         return status;
     }
-
-    struct vmbus_msg_open_channel msg;
-    memset(&msg, 0, sizeof(msg));
-    msg.hdr.type = VMBUS_MSG_OPENCHANNEL;
-    msg.child_relid = offer->relid;
-    msg.open_id = offer->relid;
-    msg.ring_gpadl = ch->gpadl;
-    msg.target_vp = platform_vp_index();
-    msg.downstream_page_offset = ch->out_page_count;
-    if (user_len > 0)
-        memcpy(msg.user_data, user_data, user_len);
-
-    struct vmbus_waiter *w = vmbus_expect(VMBUS_MSG_OPENCHANNEL_RESULT, 8, offer->relid, offer->relid);
-    status = w == NULL ? VMBUS_E_BUSY : vmbus_post(&msg, VMBUS_MSG_OPEN_CHANNEL_SIZE);
-    if (status == VMBUS_OK) {
-        struct vmbus_msg_open_result reply;
-        status = vmbus_await(w, &reply, sizeof(reply), timeout_ms);
-        if (status == VMBUS_OK && reply.status != 0)
-            status = VMBUS_E_REFUSED;
-    } else if (w != NULL) {
-        vmbus_forget(w);
-    }
+    status = post_open(ch, user_data, user_len, timeout_ms);
     if (status != VMBUS_OK) {
         open_failed(ch, ch->gpadl, true, timeout_ms);
         return status;
     }
-    ch->open = true;
+    set_state(ch, VMBUS_CHANNEL_OPEN);   /* stays RESCINDED if the rescind came first */
     return VMBUS_OK;
+}
+
+/* Every GPADL the owner left on the channel, while the relid is still ours. */
+static void tear_down_gpadls(struct vmbus_channel *ch, uint64_t timeout_ms)
+{
+    for (int i = 0; i < VMBUS_CHANNEL_MAX_GPADLS; i++) {
+        if (ch->gpadls[i] != 0)
+            vmbus_gpadl_teardown(ch->offer.relid, ch->gpadls[i], timeout_ms);   /* failed: the owner's pages leak */
+        ch->gpadls[i] = 0;
+    }
 }
 
 int vmbus_channel_close(struct vmbus_channel *ch, uint64_t timeout_ms)
 {
-    if (!ch->open)
+    if (!has_rings(ch))
         return VMBUS_E_INVALID;
-    ch->open = false;
+    bool rescinded = ch->state == VMBUS_CHANNEL_RESCINDED;
     struct vmbus_msg_close_channel msg = { { VMBUS_MSG_CLOSECHANNEL, 0 }, ch->offer.relid };
-    int status = ch->rescinded ? VMBUS_OK : vmbus_post(&msg, sizeof(msg));   /* no reply exists */
-    by_relid[ch->offer.relid] = NULL;
+    int status = rescinded ? VMBUS_OK : vmbus_post(&msg, sizeof(msg));   /* no reply exists */
+    tear_down_gpadls(ch, timeout_ms);
     /* For a rescinded channel the host answers the teardown at once. */
     int torn = vmbus_gpadl_teardown(ch->offer.relid, ch->gpadl, timeout_ms);
     if (torn == VMBUS_OK)
         platform_pages_free(ch->ring_pages, ch->ring_page_count);
     ch->ring_pages = NULL;   /* on failure the pages stay the host's: leaked, not reused */
-    if (ch->rescinded)
+    /* The rescind may have come during the teardowns: decide again. */
+    platform_irq_state s = platform_irq_save();
+    rescinded = ch->state == VMBUS_CHANNEL_RESCINDED;
+    by_relid[ch->offer.relid] = NULL;
+    set_state(ch, VMBUS_CHANNEL_CLOSED);
+    platform_irq_restore(s);
+    if (rescinded)
         vmbus_release_relid(ch->offer.relid);
     return status != VMBUS_OK ? status : torn;
 }
@@ -121,18 +176,54 @@ bool vmbus_channel_rescind(uint32_t relid)
     if (relid > VMBUS_MAX_RELID || by_relid[relid] == NULL)
         return false;
     struct vmbus_channel *ch = by_relid[relid];
-    ch->rescinded = true;
+    set_state(ch, VMBUS_CHANNEL_RESCINDED);
     if (ch->on_readable != NULL)
         ch->on_readable(ch, ch->ctx);   /* lets the owner notice */
     return true;
 }
 
+int vmbus_channel_gpadl_create(struct vmbus_channel *ch, void *va, uint32_t pages, uint32_t *handle,
+                               uint64_t timeout_ms)
+{
+    *handle = 0;
+    if (ch->state == VMBUS_CHANNEL_RESCINDED)
+        return VMBUS_E_RESCINDED;   /* no GPADL_CREATED would come: say so now, not at the timeout */
+    if (ch->state != VMBUS_CHANNEL_OPEN)
+        return VMBUS_E_INVALID;
+    int slot = -1;
+    for (int i = 0; i < VMBUS_CHANNEL_MAX_GPADLS && slot < 0; i++)
+        if (ch->gpadls[i] == 0)
+            slot = i;
+    if (slot < 0)
+        return VMBUS_E_BUSY;
+    int status = vmbus_gpadl_create(ch->offer.relid, va, pages, handle, timeout_ms);
+    /* Kept whenever the host heard of it, failed or not: the close tears
+     * it down then, before the relid goes. */
+    ch->gpadls[slot] = *handle;
+    if (status != VMBUS_OK)
+        *handle = 0;
+    return status;
+}
+
+int vmbus_channel_gpadl_teardown(struct vmbus_channel *ch, uint32_t handle, uint64_t timeout_ms)
+{
+    for (int i = 0; handle != 0 && i < VMBUS_CHANNEL_MAX_GPADLS; i++) {
+        if (ch->gpadls[i] != handle)
+            continue;
+        int status = vmbus_gpadl_teardown(ch->offer.relid, handle, timeout_ms);
+        if (status == VMBUS_OK)
+            ch->gpadls[i] = 0;   /* else kept: the close tries again */
+        return status;
+    }
+    return VMBUS_E_INVALID;
+}
+
 int vmbus_channel_send(struct vmbus_channel *ch, const struct vmbus_packet_out *p)
 {
-    if (!ch->open)
-        return VMBUS_E_INVALID;
-    if (ch->rescinded)
+    if (ch->state == VMBUS_CHANNEL_RESCINDED)
         return VMBUS_E_RESCINDED;
+    if (ch->state != VMBUS_CHANNEL_OPEN)
+        return VMBUS_E_INVALID;
     bool signal = false;
     platform_irq_state s = platform_irq_save();
     enum vmbus_ring_result r = vmbus_ring_write(&ch->out, p, &signal);
@@ -152,7 +243,7 @@ int vmbus_channel_send(struct vmbus_channel *ch, const struct vmbus_packet_out *
 int vmbus_channel_peek(struct vmbus_channel *ch, void *buf, uint32_t buf_size, struct vmbus_packet *pkt,
                        enum vmbus_ring_result *ring_error)
 {
-    if (!ch->open)
+    if (!has_rings(ch))
         return VMBUS_E_INVALID;
     enum vmbus_ring_result r = vmbus_ring_peek(&ch->in, buf, buf_size, pkt);
     *ring_error = r;
@@ -181,6 +272,17 @@ int vmbus_channel_recv(struct vmbus_channel *ch, void *buf, uint32_t buf_size, s
     return status;
 }
 
+void vmbus_channel_mask(struct vmbus_channel *ch)
+{
+    if (has_rings(ch))
+        vmbus_ring_mask_interrupts(&ch->in);
+}
+
+bool vmbus_channel_unmask(struct vmbus_channel *ch)
+{
+    return has_rings(ch) && vmbus_ring_unmask_interrupts(&ch->in);
+}
+
 void vmbus_channel_event(uint32_t relid)
 {
     if (relid > VMBUS_MAX_RELID)
@@ -190,11 +292,13 @@ void vmbus_channel_event(uint32_t relid)
         ch->on_readable(ch, ch->ctx);
 }
 
+/* The host forgot every channel (a new connection): so do we, without a
+ * word to it. */
 void vmbus_channels_forget(void)
 {
     for (uint32_t relid = 0; relid <= VMBUS_MAX_RELID; relid++) {
         if (by_relid[relid] != NULL)
-            by_relid[relid]->open = false;
+            by_relid[relid]->state = VMBUS_CHANNEL_CLOSED;
         by_relid[relid] = NULL;
     }
 }

@@ -122,16 +122,35 @@ int vmbus_gpadl_teardown(uint32_t relid, uint32_t handle, uint64_t timeout_ms);
 struct vmbus_channel;
 typedef void (*vmbus_channel_fn)(struct vmbus_channel *ch, void *ctx);
 
+/* A channel's one state; its transitions are checked in one place
+ * (channel.c, set_state):
+ *   CLOSED -> OPENING            vmbus_channel_open starts
+ *   OPENING -> OPEN | CLOSED     the host accepted | the open failed
+ *   OPENING, OPEN -> RESCINDED   the host took the offer back
+ *   OPEN, RESCINDED -> CLOSED    vmbus_channel_close (GPADLs torn down, then
+ *                                a rescinded relid released)
+ * A rescinded channel keeps its relid until it is closed: the host forgets
+ * what a relid holds once it is released, and would never answer the
+ * teardown of a GPADL after that. */
+enum vmbus_channel_state {
+    VMBUS_CHANNEL_CLOSED = 0,
+    VMBUS_CHANNEL_OPENING,
+    VMBUS_CHANNEL_OPEN,
+    VMBUS_CHANNEL_RESCINDED,
+};
+
+#define VMBUS_CHANNEL_MAX_GPADLS 32   /* besides the rings' own */
+
 struct vmbus_channel {
     struct vmbus_offer offer;
     void *ring_pages;            /* both rings, one allocation, one GPADL */
     uint32_t ring_page_count, out_page_count;
     uint32_t gpadl;
     struct vmbus_ring out, in;
-    vmbus_channel_fn on_readable;  /* interrupt context: packets wait in the ring */
+    vmbus_channel_fn on_readable;  /* interrupt context: packets wait, room was made, or a rescind */
     void *ctx;
-    bool open;
-    volatile bool rescinded;     /* the host took the offer back: close, then the relid is released */
+    volatile enum vmbus_channel_state state;
+    uint32_t gpadls[VMBUS_CHANNEL_MAX_GPADLS];   /* the owner's, torn down at close at the latest */
     uint64_t signals_sent;       /* HvSignalEvent calls: the protocol allows few */
 };
 
@@ -140,9 +159,28 @@ struct vmbus_channel {
 int vmbus_channel_open(struct vmbus_channel *ch, const struct vmbus_offer *offer, uint32_t out_bytes,
                        uint32_t in_bytes, const void *user_data, uint32_t user_len,
                        vmbus_channel_fn on_readable, void *ctx, uint64_t timeout_ms);
-/* CLOSECHANNEL, then the GPADL teardown; the ring pages are freed only once
- * the host confirmed it (else they stay allocated: never reused unsafely). */
+/* CLOSECHANNEL (unless rescinded), then the teardown of every GPADL the
+ * owner still has on the channel and of the rings' own, then (rescinded)
+ * RELID_RELEASED. The ring pages are freed only once the host confirmed the
+ * teardown (else they stay allocated: never reused unsafely). */
 int vmbus_channel_close(struct vmbus_channel *ch, uint64_t timeout_ms);
+
+enum vmbus_channel_state vmbus_channel_state(const struct vmbus_channel *ch);
+/* True once the host rescinded the channel (until it is closed). */
+bool vmbus_channel_rescinded(const struct vmbus_channel *ch);
+/* The offer the channel was opened on. */
+const struct vmbus_offer *vmbus_channel_offer(const struct vmbus_channel *ch);
+
+/* A GPADL over the owner's pages, tied to this channel: created only while
+ * it is open (VMBUS_E_RESCINDED after a rescind, at once), torn down by
+ * vmbus_channel_gpadl_teardown or, at the latest, by the close, before the
+ * relid is released. As vmbus_gpadl_create, *handle is set once the host
+ * heard of it. */
+int vmbus_channel_gpadl_create(struct vmbus_channel *ch, void *va, uint32_t pages, uint32_t *handle,
+                               uint64_t timeout_ms);
+/* VMBUS_E_INVALID for a handle the channel does not hold (never created,
+ * already torn down, or gone with the close). */
+int vmbus_channel_gpadl_teardown(struct vmbus_channel *ch, uint32_t handle, uint64_t timeout_ms);
 
 /* Writes one packet, signalling the host only when the ring protocol says so. */
 int vmbus_channel_send(struct vmbus_channel *ch, const struct vmbus_packet_out *p);
@@ -154,6 +192,11 @@ int vmbus_channel_peek(struct vmbus_channel *ch, void *buf, uint32_t buf_size, s
 /* Consumes the packet the last good peek returned and tells the host (only
  * when it was blocked on a full ring). */
 void vmbus_channel_consume(struct vmbus_channel *ch);
+/* Batching: no interrupts from the host while the owner drains the
+ * inbound ring; unmask returns true when packets came meanwhile (drain
+ * again: no interrupt will come for them). */
+void vmbus_channel_mask(struct vmbus_channel *ch);
+bool vmbus_channel_unmask(struct vmbus_channel *ch);
 /* Peek and consume in one. */
 int vmbus_channel_recv(struct vmbus_channel *ch, void *buf, uint32_t buf_size, struct vmbus_packet *pkt,
                        enum vmbus_ring_result *ring_error);

@@ -8,7 +8,7 @@
  * models negotiate once, as a host does. hvsim has no public way to inject
  * a raw packet, so the fuzzer plays the host itself: it finds the guest's
  * inbound ring of the channel (through tests/fuzz/kmcl_shim.c, which
- * compiles vmbus/kmcl.c unchanged plus accessors), attaches a writer to the
+ * reads the KMCL face's private state), attaches a writer to the
  * same shared control page and data (vmbus_ring_attach), writes a packet
  * and raises the channel's event (vmbus_channel_event(relid), what the SINT
  * event scan calls). The guest's real receive path runs: ring peek/read,

@@ -432,7 +432,7 @@ static void rescind_at(const struct rescind_case *c, struct vmbus_offer *o, int 
         CHECK(torn == VMBUS_OK, "%s: buffer teardown: %s", c->name, status_name(torn));
         if (torn == VMBUS_OK)
             platform_pages_free(buffer, 2);
-        CHECK(ch.rescinded, "%s: the channel heard of the rescind", c->name);
+        CHECK(vmbus_channel_rescinded(&ch), "%s: the channel heard of the rescind", c->name);
         *close_status = vmbus_channel_close(&ch, long_ms);
         break;
     }

@@ -285,7 +285,7 @@ static void test_rescind_of_an_open_channel(void)
     static struct vmbus_channel ch;
     CHECK_EQ(vmbus_channel_open(&ch, &o, 4096, 4096, NULL, 0, NULL, NULL, 1000), VMBUS_OK);
     CHECK_EQ(hvsim_vmbus_rescind(host, o.relid), 0);
-    CHECK(ch.rescinded, "channel knows");
+    CHECK(vmbus_channel_rescinded(&ch), "channel knows");
     uint8_t b[8] = { 0 };
     struct vmbus_packet_out p = { VMBUS_PACKET_DATA_INBAND, 0, 1, NULL, 0, b, 8 };
     CHECK_EQ(vmbus_channel_send(&ch, &p), VMBUS_E_RESCINDED);
