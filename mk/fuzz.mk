@@ -4,6 +4,9 @@
 #   make fuzz-smoke        each target briefly from the seed corpus (tests/fuzz/corpus/)
 #   make fuzz              each target for FUZZ_SECONDS (default 60), then coverage
 #   make fuzz FUZZ_TARGETS=fuzz_ring FUZZ_SECONDS=600
+#   make fuzz-long         each target for FUZZ_LONG_SECONDS (default 3600)
+#   make fuzz-cov          coverage of the corpora as they are, no fuzzing
+#   FUZZ_FLAGS=...         more libFuzzer options (e.g. -fork=1 -ignore_crashes=1)
 # Everything lands under build/fuzz/; the committed seeds are never written to
 # (the fuzzer's corpus is build/fuzz/corpus/<target>, seeded from them).
 
@@ -11,6 +14,8 @@ FUZZ_CC      ?= clang-14
 FUZZ_PROFDATA ?= llvm-profdata-14
 FUZZ_COV     ?= llvm-cov-14
 FUZZ_SECONDS ?= 60
+FUZZ_LONG_SECONDS ?= 3600
+FUZZ_FLAGS   ?=
 FUZZ_SMOKE_RUNS ?= 2000
 FUZZ_DIR     := $(or $(BUILD),build)/fuzz
 FUZZ_TARGETS ?= fuzz_ring fuzz_vmbus_msg fuzz_ic
@@ -30,11 +35,11 @@ fuzz_vmbus_msg_SRCS := tests/fuzz/fuzz_vmbus_msg.c $(HOSTED_SRCS) $(VMBUS_SRCS)
 fuzz_ic_SRCS        := tests/fuzz/fuzz_ic.c tests/fuzz/kmcl_shim.c $(HOSTED_SRCS) \
                        $(VMBUS_SRCS) $(wildcard apps/ic/*.c)
 
-# What the coverage report covers: the parsers of host data.
-FUZZ_COV_SRCS := vmbus/ring.c vmbus/connection.c vmbus/offer.c $(wildcard vmbus/kmcl_*.c) \
-                 $(wildcard apps/ic/*.c) arch/x86_64/hyperv/synic.c
+# What the coverage report covers: the code that parses host data.
+FUZZ_COV_SRCS := arch/x86_64/hyperv/synic.c vmbus/connection.c vmbus/offer.c vmbus/gpadl.c \
+                 vmbus/channel.c vmbus/ring.c $(wildcard vmbus/kmcl*.c) $(wildcard apps/ic/*.c)
 
-.PHONY: fuzz fuzz-smoke fuzz-build fuzz-clean
+.PHONY: fuzz fuzz-long fuzz-cov fuzz-smoke fuzz-build fuzz-cov-build fuzz-clean
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -56,10 +61,11 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_TARGET_RULES,$(t))))
 
 fuzz-build: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
 
-# One line per target, then "N passed, N failed". -runs bounds the work
-# (with the seeds first); -max_total_time caps it at 10 s a target. New
-# inputs go to a scratch directory (the first one given): the committed
-# seeds stay as they are.
+# One line per target, then "N passed, N failed". The seeds and every
+# regression input (tests/fuzz/regressions/<target>/: crashes found before,
+# each kept to fail again if its bug comes back) run first; -runs bounds the
+# work, -max_total_time caps it at 10 s a target. New inputs go to a scratch
+# directory (the first one given): the committed inputs stay as they are.
 fuzz-smoke: fuzz-build
 	@pass=0; fail=0; \
 	for t in $(FUZZ_TARGETS); do \
@@ -67,7 +73,7 @@ fuzz-smoke: fuzz-build
 	    scratch=$(FUZZ_DIR)/smoke-corpus/$$t; rm -rf $$scratch; mkdir -p $$scratch; \
 	    if $(FUZZ_DIR)/$$t -runs=$(FUZZ_SMOKE_RUNS) -max_total_time=10 -seed=1 \
 	        -artifact_prefix=$(FUZZ_DIR)/crashes/$$t- \
-	        $$scratch tests/fuzz/corpus/$$t > $$log 2>&1; then \
+	        $$scratch tests/fuzz/corpus/$$t $$(ls -d tests/fuzz/regressions/$$t 2>/dev/null) > $$log 2>&1; then \
 	        n=$$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' $$log | tail -1); \
 	        echo "ok   fuzz: $$t ($${n:-?} execs)"; pass=$$((pass+1)); \
 	    else \
@@ -76,33 +82,29 @@ fuzz-smoke: fuzz-build
 	done; \
 	echo "$$pass passed, $$fail failed"; test $$fail -eq 0
 
-# Each target for FUZZ_SECONDS on a corpus under build/fuzz/corpus/<target>
-# (seeded from the committed one), then a coverage report of the parsers
-# from replaying that corpus through a profile-instrumented build.
-fuzz: fuzz-build $(addprefix $(FUZZ_DIR)/cov/,$(FUZZ_TARGETS))
+# Each target for FUZZ_SECONDS (tests/fuzz/run.sh: the corpus is kept in
+# build/fuzz/corpus/<target>, crashes are reported with their reproducer and
+# fuzzing goes on), then the coverage of the parsers (tests/fuzz/coverage.sh:
+# per target, all targets against the 90% goal, and build/fuzz/uncovered.txt).
+fuzz: fuzz-build fuzz-cov-build
 	@pass=0; fail=0; \
 	for t in $(FUZZ_TARGETS); do \
-	    corpus=$(FUZZ_DIR)/corpus/$$t; mkdir -p $$corpus $(FUZZ_DIR)/crashes; \
-	    cp -n tests/fuzz/corpus/$$t/* $$corpus/ 2>/dev/null; \
-	    log=$(FUZZ_DIR)/$$t.log; \
-	    if $(FUZZ_DIR)/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        -artifact_prefix=$(FUZZ_DIR)/crashes/$$t- $$corpus > $$log 2>&1; then \
-	        n=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log | tail -1); \
-	        c=$$(ls $$corpus | wc -l); \
-	        echo "ok   fuzz: $$t ($${n:-?} execs in $(FUZZ_SECONDS) s, corpus $$c)"; pass=$$((pass+1)); \
-	    else \
-	        echo "FAIL fuzz: $$t (see $$log; crash inputs in $(FUZZ_DIR)/crashes/)"; \
-	        grep -m1 -A12 'ERROR\|runtime error\|deadly signal' $$log; fail=$$((fail+1)); \
-	    fi; \
-	    rm -f $(FUZZ_DIR)/cov/$$t.*.profraw; \
-	    LLVM_PROFILE_FILE=$(FUZZ_DIR)/cov/$$t.%p.profraw \
-	        $(FUZZ_DIR)/cov/$$t -runs=0 $$corpus > $(FUZZ_DIR)/cov/$$t.log 2>&1; \
-	    $(FUZZ_PROFDATA) merge -sparse $(FUZZ_DIR)/cov/$$t.*.profraw -o $(FUZZ_DIR)/cov/$$t.profdata && \
-	    echo "coverage ($$t):" && \
-	    $(FUZZ_COV) report $(FUZZ_DIR)/cov/$$t -instr-profile=$(FUZZ_DIR)/cov/$$t.profdata \
-	        $(FUZZ_COV_SRCS) | sed -n '/^Filename/,$$p' | grep -v '^-\|^$$' | awk '$$2 != 0 || NR == 1'; \
+	    if tests/fuzz/run.sh $(FUZZ_DIR) $$t $(FUZZ_SECONDS) $(FUZZ_FLAGS); then \
+	        pass=$$((pass+1)); else fail=$$((fail+1)); fi; \
 	done; \
+	tests/fuzz/coverage.sh $(FUZZ_DIR) $(FUZZ_PROFDATA) $(FUZZ_COV) "$(FUZZ_COV_SRCS)" $(FUZZ_TARGETS); \
 	echo "$$pass passed, $$fail failed"; test $$fail -eq 0
+
+# The long run (not in make test): every target for FUZZ_LONG_SECONDS on the
+# same kept corpus; the figures go to docs/security.md.
+fuzz-long:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
+
+# Coverage of what the corpora hold now, without fuzzing.
+fuzz-cov: fuzz-cov-build
+	@tests/fuzz/coverage.sh $(FUZZ_DIR) $(FUZZ_PROFDATA) $(FUZZ_COV) "$(FUZZ_COV_SRCS)" $(FUZZ_TARGETS)
+
+fuzz-cov-build: $(addprefix $(FUZZ_DIR)/cov/,$(FUZZ_TARGETS))
 
 fuzz-clean:
 	rm -rf $(FUZZ_DIR)

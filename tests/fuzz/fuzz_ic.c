@@ -22,7 +22,10 @@
  *   len % (MAX_PAYLOAD + 1), capped by the bytes left: the packet payload
  *   (pipe header, IC header, body: all from the input).
  * Shutdown's power-off or reset (deferred) is caught with
- * hosted_catch_poweroff; the next iteration re-creates everything. */
+ * hosted_catch_poweroff; the next iteration re-creates everything. Like an
+ * appliance, the harness registers a host-shutdown hook, keeps a value in
+ * the guest KVP pool and reads back what the host wrote to the external
+ * pool after every input. */
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hvrt/ic.h>
 #include "apps/ic/ic.h"
 #include "arch/platform.h"
 #include "arch/x86_64/hyperv/hyperv.h"
@@ -60,6 +64,13 @@ static jmp_buf poweroff;
 static uint8_t payload[MAX_PAYLOAD];
 
 static void quiet(void *ctx, const char *line) { (void)ctx; (void)line; }
+
+static unsigned shutdowns;
+static void on_shutdown(bool restart, void *ctx)
+{
+    (void)ctx;
+    shutdowns += restart ? 2 : 1;
+}
 
 static void teardown(void)
 {
@@ -92,6 +103,7 @@ static void setup(void)
     }
     struct hvsim_config c;
     hvsim_config_default(&c);
+    c.guest_mem_size = 4u << 20;   /* enough for the rings; a small arena re-creates faster */
     c.log = quiet;
     if (hosted_start(&c) != 0 || hyperv_init() != 0) {
         fprintf(stderr, "fuzz_ic: hosted set-up failed\n");
@@ -116,6 +128,13 @@ static void setup(void)
             abort();
         }
     }
+    static bool hooked;
+    if (!hooked && hvrt_on_host_shutdown(on_shutdown, NULL) != 0)
+        abort();
+    hooked = true;
+    if (hvrt_kvp_set("FuzzStatus", "running") != 0 || hvrt_kvp_set("FuzzStatus", "") != 0 ||
+        hvrt_kvp_set("FuzzStatus", "up") != 0)
+        abort();
     for (int i = 0; i < 16; i++)   /* let the host's NEGOTIATEs be answered */
         platform_wait_until(UINT64_MAX);
     up = true;
@@ -203,6 +222,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* Deferred work (the shutdown service powers off from there). */
     hosted_run_deferred();
+    const char *v = hvrt_kvp_get("HostName", true);
+    if (v != NULL && strlen(v) >= 1024)
+        abort();   /* a value is at most 1023 characters */
     hosted_console_clear();
     hosted_catch_poweroff(NULL);
     return 0;

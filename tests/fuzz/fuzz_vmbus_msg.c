@@ -17,11 +17,15 @@
  *           bit 3     a waiter is registered (vmbus_expect) for the reply
  *                     type/key/relid in bytes 1-9, awaited with a 1 ms
  *                     timeout after the messages
+ *           bits 4-7  reconnect: the highest version the guest asks for
+ *                     (0: the newest; else one of `highest` below, some
+ *                     older than any we speak: every version refused)
  *   bytes 1-9: waiter type (u8), key offset (u8), key (u32), relid (u16)
  *   then messages: [len][flags][len bytes]... len % 241 (capped by what is
  *           left); flags bit0 set -> SynIC message type 2 (not VMBus).
  * Afterwards the offer registry is read back (vmbus_offer_count,
- * vmbus_offer_at, vmbus_wait_offer with no wait) and reset
+ * vmbus_offer_at, vmbus_wait_offer with no wait, and a 1 ms wait for the
+ * class in bytes 1-4 as an app would wait for its device) and reset
  * (vmbus_offers_reset), so per-iteration state stays bounded. The whole
  * simulation is re-created every RECREATE_EVERY iterations. */
 #include <stdbool.h>
@@ -39,6 +43,16 @@
 
 #define RECREATE_EVERY 2000u
 #define MAX_MESSAGES 32u
+
+static const uint32_t highest[16] = {
+    0, VMBUS_VERSION_WIN8, VMBUS_VERSION_WIN8_1, VMBUS_VERSION_WIN10, VMBUS_VERSION_WIN10_V4_1,
+    VMBUS_VERSION_WIN10_V5, VMBUS_VERSION_WIN10_V5_1, VMBUS_VERSION_WIN10_V5_2, VMBUS_VERSION_WIN10_V5_3,
+    VMBUS_VERSION_COPPER, VMBUS_VERSION_WIN7, VMBUS_VERSION_WS2008, 0xFFFFFFFFu, 0x00020003u, 0x00070000u, 1,
+};
+
+/* Status names go to logs: each must be a string. */
+static volatile size_t name_len;
+static void note(int status) { name_len += strlen(vmbus_status_name(status)); }
 
 static struct hvsim_vmbus *host;
 static int host_kind = -1;
@@ -145,8 +159,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (reconnect && n == 0) {
             /* The SINT is attached inside vmbus_connect: the message is
              * handled before or during negotiation, at version 0. */
-            struct vmbus_connect_options o = { .timeout_ms = 5 };
-            (void)vmbus_connect(&o);
+            struct vmbus_connect_options o = { .highest_version = highest[mode >> 4], .timeout_ms = 5 };
+            note(vmbus_connect(&o));
         }
         if (!vmbus_connected())
             break;   /* a forged reply broke the negotiation: reconnect next time */
@@ -156,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (w != NULL) {
         uint8_t reply[VMBUS_MSG_MAX_SIZE + 16];
-        (void)vmbus_await(w, reply, (uint32_t)(data[9] % sizeof(reply)), 1);
+        note(vmbus_await(w, reply, (uint32_t)(data[9] % sizeof(reply)), 1));
     }
 
     struct vmbus_offer o;
@@ -169,7 +183,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (vmbus_wait_offer(&o.class_id, &o.instance_id, 0, &again) != VMBUS_OK)
             abort();   /* a live offer must be found by its GUIDs */
     }
+    struct vmbus_guid wanted;
+    memset(&wanted, 0, sizeof(wanted));
+    memcpy(&wanted, data + 1, sizeof(wanted) < size - 1 ? sizeof(wanted) : size - 1);
+    struct vmbus_offer found;
+    note(vmbus_wait_offer(&wanted, NULL, 1, &found));
     (void)vmbus_all_offers_delivered();
+    if (vmbus_connected() && vmbus_connect(NULL) != VMBUS_OK)
+        abort();   /* connecting when connected is a no-op */
+    name_len += vmbus_version() + vmbus_message_connection_id();
     struct vmbus_counters ctr;
     vmbus_get_counters(&ctr);
     vmbus_offers_reset();

@@ -52,6 +52,31 @@ put("fuzz_ring", "xfer-pages", ring_input([lambda s: packet(7, s, b"", ext=xfer_
 put("fuzz_ring", "bad-index", ring_input([lambda s: packet(6, s, b"x")], mode=0) [:4] +
     struct.pack("<I", 0xFFFFFFF8) + b"\0" * 32)
 
+# Every packet type the reader may meet, one each, and the bad shapes.
+for t in range(0, 14):
+    put("fuzz_ring", "type-%d" % t, ring_input([lambda s, t=t: packet(t, s, b"abcdefgh", flags=t & 1)]))
+put("fuzz_ring", "gpa-direct-two-ranges", ring_input([lambda s: packet(
+    9, s, b"x", ext=struct.pack("<II", 0, 2) + struct.pack("<II", 5000, 4000) + struct.pack("<QQ", 1, 2) +
+    struct.pack("<II", 10, 0) + struct.pack("<Q", 3))]))
+put("fuzz_ring", "small-buffer", ring_input([lambda s: packet(6, s, b"y" * 200)], mode=1 | 4))
+
+
+# Writer mode: the guest writes [op][len][bytes] records; the host reads.
+def writer(records, sel=500, moves=(0, 0, 0, 0), mask=0, pending=0, features=1):
+    hdr = struct.pack("<HBB", sel, 8, 0)
+    hdr += struct.pack("<5I", 0, 0, mask, pending, features) + struct.pack("<4I", *moves)
+    return hdr + b"".join(bytes([op, len(b)]) + b for op, b in records)
+
+
+rng = struct.pack("<IIII", 100, 0, 5000, 8)
+put("fuzz_ring", "writer-every-kind", writer([(0, b"inband"), (4, b"wants completion"), (1, b"comp"),
+                                              (2, rng), (0x12, rng + rng), (0x32, rng * 2), (3, b"pipe"),
+                                              (0x13, b"partial"), (0xB, b"no room")]))
+put("fuzz_ring", "writer-fills-small-ring", writer([(0, b"z" * 200)] * 6, sel=60))
+put("fuzz_ring", "writer-host-moves", writer([(0x80, b"a" * 40), (0, b"b" * 40), (0x80, b"c" * 40), (0, b"d")],
+                                             sel=40, moves=(8, 0xFFFFFFF8, 16, 12), pending=300))
+put("fuzz_ring", "writer-masked", writer([(0, b"m")], mask=1, features=0))
+
 # ---- fuzz_vmbus_msg: [mode][9 bytes waiter] then [len][flags][bytes]...
 def guid(d1):
     return struct.pack("<IHH8s", d1, 0x1111, 0x2222, b"\x80\x00abcdef")
@@ -81,6 +106,51 @@ put("fuzz_vmbus_msg", "gpadl-created-keyed", msgs(
 put("fuzz_vmbus_msg", "reconnect-qemu", msgs(4 | 3, [(offer(3), 0), (b"\x01\0\0\0", 1)]))
 put("fuzz_vmbus_msg", "copper-open-result", msgs(
     8 | 1, [(struct.pack("<IIIII", 6, 0, 7, 9, 0), 0)], struct.pack("<BBIHB", 6, 12, 9, 7, 24)))
+
+
+# Every message type the host can send, well formed (with a waiter for the
+# reply types) and one byte short, with each host (mode bits 0-1: Hyper-V
+# 5.3, 6.0, capped at 2.4, QEMU 4.0), connected and during negotiation
+# (bit 2, version 0); then the guest-bound and unknown types.
+def msg(mtype, size, fill=b""):
+    m = struct.pack("<II", mtype, 0) + fill
+    return (m + b"\0" * size)[:size]
+
+
+# type -> (minimum size, key offset of its waiter, key)
+REPLIES = {6: (16, 8, 7), 10: (16, 12, 0x4856), 12: (12, 8, 0x4856), 15: (16, 0, 0),
+           17: (8, 0, 0), 20: (12, 8, 7), 23: (28, 0, 0), 24: (16, 8, 7), 26: (12, 0, 0), 28: (8, 0, 0)}
+for kind in range(4):
+    for reconnect in (0, 4):
+        mode = kind | reconnect
+        tag = "k%d%s" % (kind, "-negotiating" if reconnect else "")
+        put("fuzz_vmbus_msg", "offer-" + tag, msgs(mode, [(offer(60 + kind), 0)]))
+        put("fuzz_vmbus_msg", "offer-v1-size-" + tag, msgs(mode, [(offer(70 + kind)[:190], 0)]))
+        put("fuzz_vmbus_msg", "offer-short-" + tag, msgs(mode, [(offer(80 + kind)[:189], 0)]))
+        put("fuzz_vmbus_msg", "rescind-" + tag, msgs(mode, [(offer(90), 0), (msg(2, 12, struct.pack("<I", 90)), 0),
+                                                            (msg(2, 11), 0)]))
+        put("fuzz_vmbus_msg", "alloffers-" + tag, msgs(mode, [(msg(4, 8), 0), (msg(4, 7), 0)]))
+        for mtype, (size, key_off, key) in REPLIES.items():
+            fill = b""
+            if key_off:
+                fill = b"\0" * (key_off - 8) + struct.pack("<I", key)
+            if mtype == 15:
+                fill = struct.pack("<BBHI", 1, 0, 0, 4)
+            waiter = struct.pack("<BBIHB", mtype, key_off, key, 7 if key_off else 0, 240)
+            put("fuzz_vmbus_msg", "reply-%d-%s" % (mtype, tag),
+                msgs(mode | 8, [(msg(mtype, size, fill), 0), (msg(mtype, size, fill), 0)], waiter))
+            put("fuzz_vmbus_msg", "reply-%d-short-%s" % (mtype, tag),
+                msgs(mode | 8, [(msg(mtype, size - 1, fill), 0)], waiter))
+    put("fuzz_vmbus_msg", "guest-bound-k%d" % kind,
+        msgs(kind, [(msg(t, 48), 0) for t in (0, 3, 5, 7, 8, 9, 11, 13, 14, 16, 18, 19, 21, 22, 25, 27, 29, 30)]))
+    put("fuzz_vmbus_msg", "not-vmbus-k%d" % kind, msgs(kind, [(offer(50), 1), (msg(4, 8), 1), (b"\1\0\0", 0)]))
+for sel in range(1, 16):
+    put("fuzz_vmbus_msg", "reconnect-highest-%d" % sel, msgs(4 | (sel << 4), [(msg(4, 8), 0)]))
+put("fuzz_vmbus_msg", "rescind-ends-waiter", msgs(8, [(offer(91), 0), (msg(2, 12, struct.pack("<I", 91)), 0)],
+                                                  struct.pack("<BBIHB", 10, 12, 1, 91, 16)))
+put("fuzz_vmbus_msg", "unknown-type", msgs(0, [(msg(0xFFFFFFFF, 16), 0), (msg(0x80000001, 240), 0)]))
+put("fuzz_vmbus_msg", "offer-bad-relids", msgs(0, [(offer(0), 0), (offer(2048), 0), (offer(2047), 0),
+                                                   (msg(2, 12, struct.pack("<I", 4000)), 0)]))
 
 # ---- fuzz_ic (time sync 4.0 body: u64 parent time, u64 reference time, u8 flags): [sel][u16 len][payload]...; payload = pipe header + IC header + body
 def ic(msg_type, body, fw=(3, 0), ver=(3, 0), flags=0x3, status=0):
@@ -113,4 +183,80 @@ put("fuzz_ic", "comp-packet", rec(8 | 0, b"\0" * 16))
 # in apps/ic/timesync.c's (int64_t)(parent - EPOCH) * 100).
 put("fuzz_ic", "timesync-far-future", rec(4 | 2, negotiate([(3, 0)], [(4, 0)])) +
     rec(4 | 2, ic(4, struct.pack("<QQB", 0x7FFFFFFFFFFFFFFF, 0, 1) + b"\0" * 7, ver=(4, 0))))
+
+# Every service negotiated at each of its versions (frameworks 1.0 and 3.0),
+# then each of its message types, well formed; and the refusals.
+SERVICES = {0: [(3, 0), (1, 0)], 1: [(3, 2), (3, 1), (3, 0), (1, 0)], 2: [(4, 0), (3, 0), (1, 0)],
+            3: [(4, 0), (3, 0), (1, 0)]}
+MSG_TYPE = {0: 1, 1: 3, 2: 4, 3: 2}
+
+
+def utf16(text, size):
+    b = text.encode("utf-16-le") + b"\0\0"
+    return (b + b"\0" * size)[:size]
+
+
+def kvp_record(key, value, vtype=1):
+    k, v = utf16(key, 512), utf16(value, 2048)
+    return struct.pack("<III", vtype, 2 * len(key) + 2, 2 * len(value) + 2) + k + v
+
+
+def kvp(op, pool, rec):
+    return struct.pack("<BBH", op, pool, 0) + rec
+
+
+def service_bodies(sel, ver):
+    if sel == 0:
+        return {"beat": struct.pack("<Q", 7) + b"\0" * 32, "beat-short": b"\0" * 7}
+    if sel == 1:
+        body = lambda flags: struct.pack("<III", 1, 30, flags) + b"bye".ljust(2048, b"\0")[:64]
+        return {"off": body(0), "force": body(1), "restart": body(2), "hibernate": body(4),
+                "unknown-flags": body(0x80), "short": struct.pack("<II", 1, 30)}
+    if sel == 2:
+        v4 = ver[0] >= 4
+        t = lambda parent, ref, flags: (struct.pack("<QQB", parent, ref, flags) + b"\0" * 7 if v4 else
+                                        struct.pack("<QQQB", parent, ref, 0, flags) + b"\0" * 7)
+        return {"sync": t(133000000000000000, 1000, 1), "sample": t(133000000000000000, 0, 2),
+                "probe": t(133000000000000000, 0, 0), "before-1970": t(1000, 0, 1),
+                "far-reference": t(133000000000000000, 0xFFFFFFFFFFFFFFFF, 2),
+                "short": b"\0" * (16 if v4 else 24)}
+    rec = kvp_record("HostName", "host-1")
+    return {"set-external": kvp(1, 0, rec), "get-external": kvp(0, 0, kvp_record("HostName", "")),
+            "get-auto": kvp(0, 2, kvp_record("OSName", "")), "get-missing": kvp(0, 1, kvp_record("None", "")),
+            "set-guest": kvp(1, 1, rec), "set-empty": kvp(1, 0, kvp_record("HostName", "")),
+            "delete": kvp(2, 0, struct.pack("<I", 18) + utf16("HostName", 512)),
+            "delete-missing": kvp(2, 0, struct.pack("<I", 8) + utf16("Nope", 512)),
+            "delete-guest": kvp(2, 1, struct.pack("<I", 8) + utf16("Nope", 512)),
+            "enum-external": kvp(3, 0, struct.pack("<I", 0) + b"\0" * 2572),
+            "enum-guest": kvp(3, 1, struct.pack("<I", 0) + b"\0" * 2572),
+            "enum-auto-end": kvp(3, 2, struct.pack("<I", 10) + b"\0" * 2572),
+            "enum-bad-pool": kvp(3, 9, struct.pack("<I", 0) + b"\0" * 2572),
+            "enum-short": kvp(3, 2, b"\0" * 100), "get-short": kvp(0, 2, b"\0" * 100),
+            "set-short": kvp(1, 0, b"\0" * 100), "delete-short": kvp(2, 0, b"\0" * 100),
+            "ip-info": kvp(4, 0, b"\0" * 64), "no-op": b"\0\0"}
+
+
+for sel, versions in SERVICES.items():
+    for fw in ((3, 0), (1, 0)):
+        for ver in versions:
+            neg = rec(4 | sel, negotiate([fw], [ver]))
+            for name, body in service_bodies(sel, ver).items():
+                data = neg + rec(4 | sel, ic(MSG_TYPE[sel], body, fw=fw, ver=ver))
+                if len(data) < 4096:
+                    put("fuzz_ic", "s%d-fw%d-v%d.%d-%s" % (sel, fw[0], ver[0], ver[1], name), data)
+    put("fuzz_ic", "s%d-no-common-version" % sel, rec(4 | sel, negotiate([(9, 9)], [(9, 9)])) +
+        rec(4 | sel, ic(MSG_TYPE[sel], b"\0" * 64)))
+    put("fuzz_ic", "s%d-negotiate-short" % sel, rec(4 | sel, ic(0, b"\0" * 4, fw=(1, 0), ver=(1, 0))))
+    put("fuzz_ic", "s%d-negotiate-counts" % sel, rec(4 | sel, ic(0, struct.pack("<HHI", 101, 1, 0), fw=(1, 0))))
+    put("fuzz_ic", "s%d-wrong-type" % sel, rec(4 | sel, negotiate([(3, 0)], SERVICES[sel][:1])) +
+        rec(4 | sel, ic(7, b"\0" * 16)))
+    put("fuzz_ic", "s%d-not-a-request" % sel, rec(4 | sel, ic(0, b"\0" * 16, flags=0x4)))
+    put("fuzz_ic", "s%d-ic-size-too-big" % sel, rec(sel, ic(0, b"\0" * 16)[:40]))
+    put("fuzz_ic", "s%d-no-completion" % sel, rec(sel, negotiate([(3, 0)], SERVICES[sel][:1])))
+    put("fuzz_ic", "s%d-comp-packets" % sel, rec(8 | sel, struct.pack("<Q", 1) * 4) + rec(12 | sel, b""))
+
+kvp_neg = rec(4 | 3, negotiate([(3, 0)], [(4, 0)]))
+put("fuzz_ic", "kvp-set-delete", kvp_neg +
+    rec(4 | 3, ic(2, kvp(1, 0, kvp_record("HostName", "host-1")), ver=(4, 0))) +
+    rec(4 | 3, ic(2, kvp(2, 0, struct.pack("<I", 18) + utf16("HostName", 512)), ver=(4, 0))))
 print("seed corpora written to", ROOT)
