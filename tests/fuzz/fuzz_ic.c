@@ -20,7 +20,9 @@
  *   sel % 4: heartbeat, shutdown, timesync, KVP
  *   sel & 4: completion requested     sel & 8: send as a COMP packet
  *   len % (MAX_PAYLOAD + 1), capped by the bytes left: the packet payload
- *   (pipe header, IC header, body: all from the input).
+ *   (pipe header, IC header, body: all from the input). The fuzzer mutates
+ *   these records with tests/fuzz/ic_mutator.c, which keeps most of them
+ *   framed well enough to reach the services.
  * Shutdown's power-off or reset (deferred) is caught with
  * hosted_catch_poweroff; the next iteration re-creates everything. Like an
  * appliance, the harness registers a host-shutdown hook, keeps a value in

@@ -259,4 +259,68 @@ kvp_neg = rec(4 | 3, negotiate([(3, 0)], [(4, 0)]))
 put("fuzz_ic", "kvp-set-delete", kvp_neg +
     rec(4 | 3, ic(2, kvp(1, 0, kvp_record("HostName", "host-1")), ver=(4, 0))) +
     rec(4 | 3, ic(2, kvp(2, 0, struct.pack("<I", 18) + utf16("HostName", 512)), ver=(4, 0))))
+
+# ---- fuzz_kmcl: [config] then 8-byte ops [op][a][b][c][u32 d]
+def op(code, a=0, b=0, c=0, d=0):
+    return struct.pack("<BBBBI", code, a, b, c, d)
+
+
+SINK, ECHO = 0, 1
+for cfg in range(8):
+    put("fuzz_kmcl", "cfg%d-echo-and-sink" % cfg, bytes([cfg]) + op(5, ECHO, 1, 16, 7) + op(0, 1, 0, 8, 3) +
+        op(5, SINK, 1, 4, 9) + op(0, 4, 0, 2, 0))
+for kind in range(8):
+    for n in range(4):
+        put("fuzz_kmcl", "packet-kind%d-n%d" % (kind, n), b"\0" + op(0, kind | n << 3, 0, 8 * n + 1, 40 + n))
+for t in range(14):
+    put("fuzz_kmcl", "packet-type%d" % t, b"\0" + op(0, 6, t, 0, 0x1000000) + op(0, 0, 0, 4, 0))
+for bits in range(8):
+    put("fuzz_kmcl", "packet-hostile%d" % bits, b"\0" + op(0, 0, 3 | bits << 2, 4, 0x00030001) + op(0, 0, 0, 4, 0))
+put("fuzz_kmcl", "xfer-wild-count", b"\0" + op(0, 2 | 1 << 3, 0x40, 4, 12))
+put("fuzz_kmcl", "gpa-wild-offset", b"\0" + op(0, 3, 0x20, 4, 12) + op(0, 3 | 2 << 3, 0x40, 4, 12))
+put("fuzz_kmcl", "known-completions", b"\0" + b"".join(op(5, SINK, 1, 4, i) for i in range(4)) +
+    b"".join(op(0, 4, 0, 2, i) for i in range(4)) + op(0, 5, 7, 2, 0xFFFFFFFF))
+put("fuzz_kmcl", "unsignalled-then-spurious", b"\0" + op(0, 0x80, 0, 4) + op(0, 0x81, 0, 4) + op(4, SINK, 1) +
+    op(4, ECHO, 0))
+put("fuzz_kmcl", "write-index-moved", b"\0" + op(3, 0, 0, 0, 8) + op(0, 0, 0, 4) + op(3, 0, 0, 0, 0xFFFFFFF0))
+put("fuzz_kmcl", "ring-full", b"\0" + op(8, SINK, 1) + b"".join(op(0, 0, 0, 255, i) for i in range(12)) + op(8, SINK, 0))
+for mode in range(8):
+    for who in (SINK, ECHO):
+        put("fuzz_kmcl", "send-mode%d-%s" % (mode, "echo" if who else "sink"),
+            b"\0" + op(5, who, mode, 16, 0x3010 + mode) + op(14, 0, 0, 0, 3000000))
+for how in range(3):
+    put("fuzz_kmcl", "held-complete%d" % how, b"\0" + op(15, SINK, 5) + op(0, 1, 0, 4) + op(0, 1, 0, 4) +
+        op(7, SINK, 7, how))
+put("fuzz_kmcl", "fail-queue", b"\0" + op(15, SINK, 0x87) + op(0, 0, 0, 4) + op(0, 0, 0, 4))
+put("fuzz_kmcl", "echo-held-then-pause", b"\0" + op(15, ECHO, 5) + op(5, ECHO, 0, 8) + op(5, ECHO, 0, 8) +
+    op(8, ECHO, 1) + op(5, ECHO, 1, 8) + op(8, ECHO, 0))
+put("fuzz_kmcl", "paused-packets-wait", b"\0" + op(8, SINK, 1) + op(0, 0, 0, 4) + op(0, 4, 0, 4, 1) + op(8, SINK, 0))
+for who in (SINK, ECHO):
+    w = "echo" if who else "sink"
+    put("fuzz_kmcl", "rescind-now-" + w, b"\0" + op(5, who, 1, 4) + op(9, who) + op(5, who, 1, 4))
+    put("fuzz_kmcl", "rescind-during-reenable-" + w, b"\0" + op(10, who, 0, 0, 5000) + op(11, who))
+    put("fuzz_kmcl", "rescind-during-sync-" + w, b"\0" + op(10, who, 0, 0, 500000) + op(5, who, 2, 8, 7))
+    put("fuzz_kmcl", "opened-fails-" + w, b"\0" + op(15, who, 0, 1) + op(11, who) + op(15, who, 0, 0))
+    for fault in range(8):
+        put("fuzz_kmcl", "reenable-b%d-%s" % (fault, w), b"\0" + op(11, who, fault))
+    for c in (0x40, 0x41, 0x42, 0x43, 0x10, 0x14, 0x20, 0x24, 0x80, 0x18):
+        put("fuzz_kmcl", "reenable-c%x-%s" % (c, w), b"\0" + op(11, who, 0, c))
+    put("fuzz_kmcl", "teardown-ignored-" + w, b"\0" + op(13, who, 0, 0) + op(11, who, 0x18))
+    for g in range(4):
+        put("fuzz_kmcl", "gpadl%d-%s" % (g, w), b"\0" + op(13, who, g, g))
+for m in range(8):
+    for b in (0, 1, 2, 3):
+        put("fuzz_kmcl", "forge%d-b%d" % (m, b), b"\0" + op(12, m, b, 0, 5) + op(12, m | 8, b, 0, 2047) +
+            op(5, ECHO, 1, 4))
+put("fuzz_kmcl", "host-stops-reading", b"\0" + op(4, SINK, 2) + b"".join(op(5, SINK, 1, 200, i) for i in range(10)) +
+    op(5, ECHO, 2, 100, 1))
+put("fuzz_kmcl", "opened-disables", b"\0" + op(15, SINK, 0, 2) + op(11, SINK) + op(0, 0, 0, 4))
+put("fuzz_kmcl", "enable-without-device", b"\0" + op(15, SINK, 0, 4) + op(9, SINK) + op(0, 0, 0, 4))
+for m in (0, 1, 2, 3):
+    for fault in (1, 2, 4):
+        put("fuzz_kmcl", "forge%d-inside-reenable-b%d" % (m, fault),
+            b"\0" + op(12, m | 0xC0, 4 | (8 if m == 1 else 0), 0, 3000) + op(11, SINK, fault))
+put("fuzz_kmcl", "rescind-inside-open", b"\0" + op(10, SINK | 0x40, 0, 0, 2000) + op(11, SINK))
+put("fuzz_kmcl", "misuse", b"\0" + op(13, SINK, 0, 4) + op(13, ECHO, 0, 4))
+put("fuzz_kmcl", "time-passes", b"\0" + op(5, SINK, 1, 4) + op(14, 0, 0, 0, 19999999))
 print("seed corpora written to", ROOT)
