@@ -49,19 +49,29 @@ FUZZ_COV_SRCS := arch/x86_64/hyperv/synic.c vmbus/connection.c vmbus/offer.c vmb
 
 .PHONY: fuzz fuzz-long fuzz-cov fuzz-smoke fuzz-build fuzz-cov-build fuzz-clean
 
-$(FUZZ_DIR)/obj/%.o: %.c
+# Objects are named after the whole source name (x.c.o, x.S.o): a C file
+# and an assembly file may share a stem.
+$(FUZZ_DIR)/obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) $(FUZZ_OBJ_FLAGS) -MMD -MP -c $< -o $@
 
-$(FUZZ_DIR)/cov-obj/%.o: %.c
+$(FUZZ_DIR)/cov-obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) -MMD -MP -c $< -o $@
 
+$(FUZZ_DIR)/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/cov-obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
 define FUZZ_TARGET_RULES
-$(FUZZ_DIR)/$(1): $$(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$$($(1)_SRCS))
+$(FUZZ_DIR)/$(1): $$(patsubst %,$(FUZZ_DIR)/obj/%.o,$$($(1)_SRCS))
 	@echo "  FUZZLD  $$@"
 	$$(Q)$(FUZZ_CC) $(FUZZ_LINK_FLAGS) $$^ -o $$@ -lpthread
-$(FUZZ_DIR)/cov/$(1): $$(patsubst %.c,$(FUZZ_DIR)/cov-obj/%.o,$$($(1)_SRCS))
+$(FUZZ_DIR)/cov/$(1): $$(patsubst %,$(FUZZ_DIR)/cov-obj/%.o,$$($(1)_SRCS))
 	@mkdir -p $$(dir $$@)
 	$$(Q)$(FUZZ_CC) -fsanitize=fuzzer -fprofile-instr-generate $$^ -o $$@ -lpthread
 endef
