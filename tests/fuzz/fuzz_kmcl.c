@@ -149,7 +149,7 @@ static bool ensure(struct client *c)
 {
     if (client_healthy(c))
         return true;
-    bool up = bring_back(c);
+    bool up = bring_back(c) && client_healthy(c);   /* an Opened that disabled it: still down */
     down_streak = up ? 0 : down_streak + 1;
     return up;
 }
