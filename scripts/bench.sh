@@ -12,6 +12,11 @@
 #   min_mem_mib_bios       the same with the one-file OVMF (-bios OVMF.fd)
 #   ring_*, memcpy_*, signals_per_1k   hosted ring benchmark (two threads),
 #                          each the best of 3 runs (see tests/bench/bench_ring.c)
+#   ring_vs_dpdk_Mt_S      hvrt's ring over DPDK's (packets/s, medians of interleaved
+#                          runs), M = 1 thread or 2, S = payload bytes; _4m: 4 MiB ring
+#                          (tests/bench/bench_peer.c); ring_pps_Mt_S, dpdk_pps_Mt_S
+#   ring_instr_write_S, ring_instr_read_S, dpdk_instr_write_S, dpdk_instr_read_S
+#                          instructions per packet under callgrind (deterministic)
 #   core_round_trip_ns     a cache line to the other thread's CPU and back: where
 #                          the host placed the two vCPUs, which the ring figures follow
 #   open_msgs_N            messages posted to open a channel with N-page rings
@@ -72,6 +77,34 @@ fi
 echo "bench: hosted ring and control path ..." >&2
 while read -r key value; do put "$key" "$value"; done < <("$bench/bench_ring")
 while read -r key value; do put "$key" "$value"; done < <("$bench/bench_open")
+
+echo "bench: hvrt's ring against DPDK's (interleaved runs, medians; about a minute) ..." >&2
+while read -r key value; do put "$key" "$value"; done < <("$bench/bench_peer")
+
+# Instructions per packet: one callgrind run of PEER at SIZE bytes
+# (count_run prints its file, or nothing), then the inclusive count of the
+# benchmark's send or recv wrapper over the packets it ran (per_packet).
+count_run() {
+    local cg=$out/callgrind.$1.$2 n
+    command -v valgrind >/dev/null || return 0
+    n=$(valgrind --tool=callgrind --callgrind-out-file="$cg" "$bench/bench_peer" count "$1" "$2" \
+        2>/dev/null | sed -n 's/^packets //p') || return 0
+    [ -n "$n" ] && echo "$cg $n"
+}
+per_packet() {
+    local peer=$1 fn=$2 cg=$3 n=$4 count
+    [ -n "$cg" ] && count=$(callgrind_annotate --inclusive=yes "$cg" 2>/dev/null |
+                            grep -m 1 -E ":${peer}_peer_${fn} " | awk '{ gsub(",", "", $1); print $1 }')
+    if [ -n "${count:-}" ]; then awk -v c="$count" -v n="$n" 'BEGIN { printf "%.1f", c / n }'; else echo null; fi
+}
+echo "bench: instructions per packet under callgrind ..." >&2
+for s in 64 256 1024 4096 65536; do
+    for p in hvrt:ring dpdk:dpdk; do
+        run=$(count_run "${p%:*}" "$s")
+        put "${p#*:}_instr_write_$s" "$(per_packet "${p%:*}" send $run)"
+        put "${p#*:}_instr_read_$s" "$(per_packet "${p%:*}" recv $run)"
+    done
+done
 
 echo "bench: integrity, 10^8 packets through echo (a few minutes) ..." >&2
 if [ -x build/host/test_integrity ] && INTEGRITY_PACKETS=100000000 build/host/test_integrity > "$out/integrity.log" 2>&1; then

@@ -14,6 +14,7 @@ packages=(
     sbsigntool openssl      # Secure Boot signing (sbsign, sbverify), test keys
     libclang-rt-14-dev      # ASan/UBSan for the host tests
     python3                 # make coverage joins its two sources
+    valgrind                # make bench: instructions per packet (callgrind)
     make xz-utils
 )
 
