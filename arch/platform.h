@@ -15,6 +15,23 @@
 
 struct hv_message;
 
+/* ---- memory ordering ---- */
+
+/* A full barrier: every load and store before it is globally visible, or
+ * done, before any load or store after it; store->load is the order that
+ * matters (x86 keeps the others by itself). A locked read-modify-write of
+ * the word at the top of the stack (adding 0 changes nothing) gives it: on
+ * x86 a locked instruction waits for the store buffer to drain and lets no
+ * later load pass it, which for ordinary write-back memory, the only kind
+ * ring and message pages are, orders exactly what MFENCE orders. MFENCE
+ * also orders weakly-ordered accesses (non-temporal stores, write-combining
+ * memory), which we never use, and costs several times more: about 25 ns
+ * against 6 on the AMD CPUs these machines have (docs/performance.md). */
+static inline void platform_full_barrier(void)
+{
+    __asm__ volatile("lock addl $0, (%%rsp)" ::: "memory", "cc");
+}
+
 /* ---- memory the host may see ---- */
 
 /* count zeroed, page-aligned pages; *gpa is their guest physical address.

@@ -4,6 +4,7 @@
  * know about the wrap-around. */
 #include <string.h>
 
+#include "arch/platform.h"
 #include "vmbus/ring.h"
 
 #define HV_PAGE_SIZE 4096u
@@ -30,11 +31,12 @@ const char *vmbus_ring_result_name(enum vmbus_ring_result res)
 
 /* ---- Shared-memory access ---- */
 
-/* The protocol's "full barrier": orders earlier stores before later loads
- * (MFENCE on x86), which acquire/release alone do not. */
+/* The protocol's "full barrier": orders earlier stores before later loads,
+ * which acquire/release alone do not. The machine's cheapest one
+ * (a locked add on x86, not MFENCE: see arch/platform.h). */
 static void full_barrier(void)
 {
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    platform_full_barrier();
 }
 
 static uint32_t load_shared(const uint32_t *p)
