@@ -170,8 +170,9 @@ static enum vmbus_ring_result wait_for_room(struct vmbus_ring *r, uint32_t need)
 }
 
 /* Lays the packet out at our write index; returns where it ends. The
- * caller has checked that it fits. */
-static uint32_t copy_packet(struct vmbus_ring *r, const struct vmbus_packet_out *p)
+ * caller has checked that it fits. Descriptor and trailer have constant
+ * sizes, so their copies become plain stores when they do not wrap. */
+static inline uint32_t copy_packet(struct vmbus_ring *r, const struct vmbus_packet_out *p)
 {
     static const uint8_t zeros[8];
     uint32_t padded = (p->payload_len + 7) & ~7u;
@@ -193,8 +194,10 @@ static uint32_t copy_packet(struct vmbus_ring *r, const struct vmbus_packet_out 
     return ring_copy_in(r, pos, &trailer, sizeof(trailer));
 }
 
-enum vmbus_ring_result vmbus_ring_write(struct vmbus_ring *r, const struct vmbus_packet_out *p,
-                                        bool *signal)
+/* vmbus_ring_write, inlined into each public entry so that the constant
+ * parts of a packet (no extension, the type) fold away. */
+static inline enum vmbus_ring_result write_packet(struct vmbus_ring *r,
+                                                  const struct vmbus_packet_out *p, bool *signal)
 {
     *signal = false;
     if (p->ext_len % 8 != 0 || (p->ext_len && !p->ext) || (p->payload_len && !p->payload))
@@ -232,6 +235,12 @@ enum vmbus_ring_result vmbus_ring_write(struct vmbus_ring *r, const struct vmbus
     return VMBUS_RING_OK;
 }
 
+enum vmbus_ring_result vmbus_ring_write(struct vmbus_ring *r, const struct vmbus_packet_out *p,
+                                        bool *signal)
+{
+    return write_packet(r, p, signal);
+}
+
 enum vmbus_ring_result vmbus_ring_write_inband(struct vmbus_ring *r, uint64_t transaction_id,
                                                bool completion_requested, const void *payload,
                                                uint32_t len, bool *signal)
@@ -243,7 +252,7 @@ enum vmbus_ring_result vmbus_ring_write_inband(struct vmbus_ring *r, uint64_t tr
         .payload = payload,
         .payload_len = len,
     };
-    return vmbus_ring_write(r, &p, signal);
+    return write_packet(r, &p, signal);
 }
 
 enum vmbus_ring_result vmbus_ring_write_comp(struct vmbus_ring *r, uint64_t transaction_id,
@@ -255,7 +264,7 @@ enum vmbus_ring_result vmbus_ring_write_comp(struct vmbus_ring *r, uint64_t tran
         .payload = payload,
         .payload_len = len,
     };
-    return vmbus_ring_write(r, &p, signal);
+    return write_packet(r, &p, signal);
 }
 
 /* ---- Reading ---- */
@@ -289,7 +298,7 @@ static enum vmbus_ring_result check_contents(const struct vmbus_packet *pkt)
 
 /* Descriptor rules, on our private copy. len8 <= 0xFFFF, so the sums
  * below stay far from overflow. */
-static enum vmbus_ring_result check_desc(const struct vmbus_packet_desc *d, uint32_t available)
+static inline enum vmbus_ring_result check_desc(const struct vmbus_packet_desc *d, uint32_t available)
 {
     if (d->offset8 < 2)
         return VMBUS_RING_BAD_OFFSET8;
@@ -300,39 +309,50 @@ static enum vmbus_ring_result check_desc(const struct vmbus_packet_desc *d, uint
     return VMBUS_RING_OK;
 }
 
-enum vmbus_ring_result vmbus_ring_peek(struct vmbus_ring *r, void *buf, uint32_t buf_size,
-                                       struct vmbus_packet *pkt)
+/* A failed peek leaves the packet zeroed but for the size it needs. */
+static enum vmbus_ring_result peek_failed(struct vmbus_packet *pkt, enum vmbus_ring_result res,
+                                          uint32_t total_len)
 {
     memset(pkt, 0, sizeof(*pkt));
-    r->peeked_len = 0;
+    pkt->total_len = total_len;
+    return res;
+}
+
+/* The read itself, inlined into vmbus_ring_peek and vmbus_ring_read; fills
+ * *pkt on success only. */
+__attribute__((always_inline)) static inline enum vmbus_ring_result
+peek_packet(const struct vmbus_ring *r, void *buf, uint32_t buf_size, struct vmbus_packet *pkt)
+{
     uint32_t write = load_shared(&r->control->write_index);
     if (!index_valid(r, write))
-        return VMBUS_RING_BAD_INDEX;
+        return peek_failed(pkt, VMBUS_RING_BAD_INDEX, 0);
     uint32_t available = bytes_used(r, write, r->read_index);
     if (available == 0)
-        return VMBUS_RING_EMPTY;
+        return peek_failed(pkt, VMBUS_RING_EMPTY, 0);
     if (available < sizeof(struct vmbus_packet_desc) + sizeof(struct vmbus_packet_trailer))
-        return VMBUS_RING_TRUNCATED;
+        return peek_failed(pkt, VMBUS_RING_TRUNCATED, 0);
 
     /* Copy the descriptor first to learn the length, then the rest: each
-     * byte of shared memory is read once, and only the copy is checked. */
+     * byte of shared memory is read once, and only the copy is checked.
+     * The trailer is copied on its own, so the payload's copy is exactly
+     * the payload's bytes. */
     struct vmbus_packet_desc desc;
     uint32_t pos = ring_copy_out(r, r->read_index, &desc, sizeof(desc));
     enum vmbus_ring_result res = check_desc(&desc, available);
     if (res != VMBUS_RING_OK)
-        return res;
+        return peek_failed(pkt, res, 0);
     uint32_t len = (uint32_t)desc.len8 * 8;
-    pkt->total_len = len + sizeof(struct vmbus_packet_trailer);
-    if (buf == NULL || buf_size < pkt->total_len)
-        return VMBUS_RING_BUFFER_TOO_SMALL;
+    uint32_t total_len = len + sizeof(struct vmbus_packet_trailer);
+    if (buf == NULL || buf_size < total_len)
+        return peek_failed(pkt, VMBUS_RING_BUFFER_TOO_SMALL, total_len);
     uint8_t *copy = buf;
     memcpy(copy, &desc, sizeof(desc));
-    ring_copy_out(r, pos, copy + sizeof(desc), pkt->total_len - sizeof(desc));
-
+    pos = ring_copy_out(r, pos, copy + sizeof(desc), len - sizeof(desc));
     struct vmbus_packet_trailer trailer;
-    memcpy(&trailer, copy + len, sizeof(trailer));
+    ring_copy_out(r, pos, &trailer, sizeof(trailer));
+    memcpy(copy + len, &trailer, sizeof(trailer));
     if (trailer.start_index != r->read_index)
-        return VMBUS_RING_BAD_TRAILER;
+        return peek_failed(pkt, VMBUS_RING_BAD_TRAILER, total_len);
 
     uint32_t offset = (uint32_t)desc.offset8 * 8;
     pkt->type = desc.type;
@@ -342,9 +362,20 @@ enum vmbus_ring_result vmbus_ring_peek(struct vmbus_ring *r, void *buf, uint32_t
     pkt->ext_len = offset - sizeof(desc);
     pkt->payload = copy + offset;
     pkt->payload_len = len - offset;
-    res = check_contents(pkt);
-    if (res == VMBUS_RING_OK)
-        r->peeked_len = pkt->total_len;
+    pkt->total_len = total_len;
+    if (desc.type == VMBUS_PACKET_DATA_GPA_DIRECT || desc.type == VMBUS_PACKET_DATA_XFER_PAGES) {
+        res = check_contents(pkt);
+        if (res != VMBUS_RING_OK)
+            return res;
+    }
+    return VMBUS_RING_OK;
+}
+
+enum vmbus_ring_result vmbus_ring_peek(struct vmbus_ring *r, void *buf, uint32_t buf_size,
+                                       struct vmbus_packet *pkt)
+{
+    enum vmbus_ring_result res = peek_packet(r, buf, buf_size, pkt);
+    r->peeked_len = res == VMBUS_RING_OK ? pkt->total_len : 0;
     return res;
 }
 
@@ -358,9 +389,10 @@ void vmbus_ring_consume(struct vmbus_ring *r)
 enum vmbus_ring_result vmbus_ring_read(struct vmbus_ring *r, void *buf, uint32_t buf_size,
                                        struct vmbus_packet *pkt)
 {
-    enum vmbus_ring_result res = vmbus_ring_peek(r, buf, buf_size, pkt);
+    enum vmbus_ring_result res = peek_packet(r, buf, buf_size, pkt);
+    r->peeked_len = 0;
     if (res == VMBUS_RING_OK)
-        vmbus_ring_consume(r);
+        r->read_index = advance(r, r->read_index, pkt->total_len);
     return res;
 }
 
@@ -385,11 +417,6 @@ static bool writer_unblocked(const struct vmbus_ring *r, uint32_t consumed, bool
     uint32_t free_now = bytes_free(r, write, r->committed);
     bool was_blocked = free_now <= consumed || free_now - consumed <= wanted;
     return was_blocked && free_now > wanted;
-}
-
-bool vmbus_ring_commit_due(const struct vmbus_ring *r)
-{
-    return bytes_used(r, r->read_index, r->committed) >= r->size / VMBUS_RING_COMMIT_FRACTION;
 }
 
 enum vmbus_ring_result vmbus_ring_commit(struct vmbus_ring *r, bool *signal)

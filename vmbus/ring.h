@@ -239,7 +239,12 @@ enum vmbus_ring_result vmbus_ring_commit(struct vmbus_ring *r, bool *signal);
  * A quarter keeps commits (a store to the shared control page, and the
  * writer's cache line moving) rare for small packets. */
 #define VMBUS_RING_COMMIT_FRACTION 4u
-bool vmbus_ring_commit_due(const struct vmbus_ring *r);
+static inline bool vmbus_ring_commit_due(const struct vmbus_ring *r)
+{
+    uint32_t consumed = r->read_index >= r->committed ? r->read_index - r->committed
+                                                      : r->size - r->committed + r->read_index;
+    return consumed >= r->size / VMBUS_RING_COMMIT_FRACTION;
+}
 
 /* Batching: mask before draining; unmask after, which returns true when data
  * arrived meanwhile (drain again, since no interrupt will come for it). */
