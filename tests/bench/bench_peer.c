@@ -75,6 +75,12 @@ static bool stamped(const uint8_t *p, int got, uint32_t len, uint64_t id, uint64
     return first == seq && last == seq;
 }
 
+/* The receiver's private buffer: headroom, payload, padding and trailer. */
+static uint32_t buf_bytes(uint32_t len)
+{
+    return PEER_HEADROOM + ((len + 64 + 63) & ~63u);
+}
+
 /* Receives one packet, waiting for it; false on an error or a bad stamp.
  * A long wait yields: the two CPUs are shared with other jobs, and a
  * reader spinning while its writer is descheduled only delays everyone. */
@@ -84,7 +90,7 @@ static bool receive(const struct peer *pe, void *st, uint8_t *buf, uint32_t len,
     uint64_t id = 0;
     unsigned polls = 0;
     int got;
-    while ((got = pe->recv(st, buf, len + 64, &payload, &id)) == 0) {
+    while ((got = pe->recv(st, buf, buf_bytes(len), &payload, &id)) == 0) {
         pe->idle(st);
         if (++polls % 1024 == 0)
             sched_yield();
@@ -126,7 +132,7 @@ static void *reader(void *arg)
     uint32_t len = r->payload;
     uint64_t n = r->packets, errors = 0;
     void *st = calloc(1, pe->state_size);
-    uint8_t *buf = malloc(len + 64);
+    uint8_t *buf = aligned_alloc(64, buf_bytes(len));
     pin(1);
     pe->open_reader(st, r->block, r->ring_bytes);
     atomic_fetch_add(&r->started, 1);
@@ -146,7 +152,7 @@ static uint64_t one_thread(struct run *r)
 {
     const struct peer *pe = r->peer;
     void *w = calloc(1, pe->state_size), *rd = calloc(1, pe->state_size);
-    uint8_t *src = calloc(1, r->payload), *buf = malloc(r->payload + 64);
+    uint8_t *src = calloc(1, r->payload), *buf = aligned_alloc(64, buf_bytes(r->payload));
     uint64_t errors = 0;
     pin(0);
     pe->open_writer(w, r->block, r->ring_bytes);

@@ -76,12 +76,13 @@ __attribute__((noinline)) static int dpdk_peer_recv(void *state, void *buf, uint
         return -1;
     uint32_t hlen = (uint32_t)hdr.hlen * 8;
     uint32_t dlen = (uint32_t)hdr.tlen * 8 - hlen;
-    if (dlen > buf_size)
+    uint8_t *dst = (uint8_t *)buf + PEER_HEADROOM;
+    if (dlen > buf_size - PEER_HEADROOM)
         return -1;
-    if (vmbus_rxbr_read(rbr, buf, dlen, hlen) != 0)
+    if (vmbus_rxbr_read(rbr, dst, dlen, hlen) != 0)
         return -1;
     (void)writer_unblocked(rbr, dlen + hlen + 8);
-    *payload = buf;
+    *payload = dst;
     *id = hdr.xactid;
     return (int)dlen;
 }

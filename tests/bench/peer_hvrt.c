@@ -38,7 +38,8 @@ __attribute__((noinline)) static int hvrt_peer_recv(void *state, void *buf, uint
     struct vmbus_ring *r = state;
     struct vmbus_packet pkt;
     bool signal;
-    enum vmbus_ring_result res = vmbus_ring_read(r, buf, buf_size, &pkt);
+    uint32_t skip = PEER_HEADROOM - sizeof(struct vmbus_packet_desc);
+    enum vmbus_ring_result res = vmbus_ring_read(r, (uint8_t *)buf + skip, buf_size - skip, &pkt);
     if (res == VMBUS_RING_EMPTY)
         return 0;
     if (res != VMBUS_RING_OK)
