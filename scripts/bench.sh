@@ -92,7 +92,7 @@ count_run() {
     [ -n "$n" ] && echo "$cg $n"
 }
 per_packet() {
-    local peer=$1 fn=$2 cg=$3 n=$4 count
+    local peer=$1 fn=$2 cg=${3:-} n=${4:-} count
     [ -n "$cg" ] && count=$(callgrind_annotate --inclusive=yes "$cg" 2>/dev/null |
                             grep -m 1 -E ":${peer}_peer_${fn} " | awk '{ gsub(",", "", $1); print $1 }')
     if [ -n "${count:-}" ]; then awk -v c="$count" -v n="$n" 'BEGIN { printf "%.1f", c / n }'; else echo null; fi
