@@ -185,8 +185,13 @@ $(BUILD)/bench/bench_peer: $(BENCH_PEER_SRCS) tests/bench/peer.h tests/bench/pee
 	    $(HOSTCC) $(PEER_CFLAGS) $(BENCH_PEER_SRCS) tests/bench/peer_dpdk_missing.c -o $@ -lpthread; \
 	fi
 
+# KMCL's data path against the raw ring, counted under callgrind.
+$(BUILD)/bench/bench_kmcl: tests/bench/bench_kmcl.c $(HOSTED_SRCS) $(VMBUS_SRCS)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(BENCH_CFLAGS) -gdwarf-4 $^ -o $@ -lpthread
+
 bench: $(IMAGE) $(BUILD)/bench/bench_ring $(BUILD)/bench/bench_open $(BUILD)/bench/bench_peer \
-        $(BUILD)/host/test_integrity
+        $(BUILD)/bench/bench_kmcl $(BUILD)/host/test_integrity
 	@scripts/bench.sh $(IMAGE) $(BUILD)/bench
 
 clean:

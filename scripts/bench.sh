@@ -17,6 +17,9 @@
 #                          (tests/bench/bench_peer.c); ring_pps_Mt_S, dpdk_pps_Mt_S
 #   ring_instr_write_S, ring_instr_read_S, dpdk_instr_write_S, dpdk_instr_read_S
 #                          instructions per packet under callgrind (deterministic)
+#   kmcl_vs_ring_tx_64, kmcl_vs_ring_rx_64   instructions per 64-byte packet of KMCL's
+#                          VmbPacketSend and dispatch-level receive over the raw ring's
+#                          write and read (tests/bench/bench_kmcl.c); kmcl_instr_*, ring_instr_*_kmcl
 #   core_round_trip_ns     a cache line to the other thread's CPU and back: where
 #                          the host placed the two vCPUs, which the ring figures follow
 #   open_msgs_N            messages posted to open a channel with N-page rings
@@ -104,6 +107,31 @@ for s in 64 256 1024 4096 65536; do
         put "${p#*:}_instr_write_$s" "$(per_packet "${p%:*}" send $run)"
         put "${p#*:}_instr_read_$s" "$(per_packet "${p%:*}" recv $run)"
     done
+done
+
+# Instructions per packet inside FN of bench_kmcl (collected only there),
+# without the hosted backend's stand-ins for interrupts off/on and the
+# clock (calls into hvsim here, single instructions in the image).
+# callgrind_annotate may list a function twice (relative and absolute
+# file names): each stand-in is counted once, by name.
+kmcl_cost() {
+    local fn=$1 cg=$out/callgrind.$1 n
+    command -v valgrind >/dev/null || { echo null; return; }
+    n=$(valgrind --tool=callgrind --collect-atstart=no --toggle-collect="$fn" --callgrind-out-file="$cg" \
+        "$bench/bench_kmcl" 2>/dev/null | sed -n 's/^packets //p') || true
+    [ -n "$n" ] || { echo null; return; }
+    callgrind_annotate --inclusive=yes "$cg" 2>/dev/null | awk -v fn=":$fn\$" -v n="$n" '
+        $3 ~ fn && !t { gsub(",", "", $1); t = $1 }
+        $3 ~ /hosted\.c:(platform_|hv_cpu_)/ { gsub(",", "", $1); f = $3; sub(/.*:/, "", f); h[f] = $1 }
+        END { for (f in h) sum += h[f]; if (t) printf "%.1f", (t - sum) / n; else print "null" }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "null" || b == "null" || b == 0) print "null"; else printf "%.2f", a / b }'; }
+echo "bench: KMCL's data path against the raw ring, under callgrind ..." >&2
+for d in tx rx; do
+    k=$(kmcl_cost "bench_kmcl_$d") r=$(kmcl_cost "bench_ring_$d")
+    put "kmcl_instr_${d}_64" "$k"
+    put "ring_instr_${d}_64_kmcl" "$r"
+    put "kmcl_vs_ring_${d}_64" "$(ratio "$k" "$r")"
 done
 
 echo "bench: integrity, 10^8 packets through echo (a few minutes) ..." >&2
