@@ -25,8 +25,8 @@ struct hv_message;
  * later load pass it, which for ordinary write-back memory, the only kind
  * ring and message pages are, orders exactly what MFENCE orders. MFENCE
  * also orders weakly-ordered accesses (non-temporal stores, write-combining
- * memory), which we never use, and costs several times more: about 25 ns
- * against 6 on the AMD CPUs these machines have (docs/performance.md). */
+ * memory), which we never use, and costs about four times as much on the
+ * AMD family 26 CPUs these machines have (docs/performance.md). */
 static inline void platform_full_barrier(void)
 {
     __asm__ volatile("lock addl $0, (%%rsp)" ::: "memory", "cc");
