@@ -10,6 +10,7 @@
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/hyperv/hv_bridge.h"
+#include "arch/x86_64/hyperv/hyperv.h"
 #include "lib/cmdline.h"
 #include "lib/console.h"
 #include "lib/memory.h"
@@ -19,6 +20,16 @@
 #include <stdlib.h>
 
 __attribute__((noreturn)) void runtime_main(struct boot_info *bi);
+
+/* The TSC rate: as Hyper-V states it (its frequency MSR), else measured
+ * (tsc_calibrate: CPUID 0x15, or 500 us against the PIT, the bulk of the
+ * boot without it). On the bridged platform hvsim is not attached yet
+ * here, so that boot still measures. */
+static uint64_t tsc_rate(void)
+{
+    uint64_t hz = hv_tsc_frequency();
+    return hz != 0 ? hz : tsc_calibrate();
+}
 void hyperv_attach_runtime(void);
 
 void runtime_main(struct boot_info *bi)
@@ -29,7 +40,7 @@ void runtime_main(struct boot_info *bi)
     idt_init();
     memory_init(bi);
     paging_init(bi);
-    time_init(tsc_calibrate(), bi->tsc_at_efi_main, bi->epoch_seconds);
+    time_init(tsc_rate(), bi->tsc_at_efi_main, bi->epoch_seconds);
     lapic_init();
     power_init(bi->acpi_rsdp);
     irq_enable();

@@ -329,6 +329,30 @@ static void test_clock_sources(void)
     stop();
 }
 
+/* The boot takes the TSC rate from the frequency MSR instead of measuring
+ * it, and only where CPUID grants the MSR (reading it otherwise faults). */
+static void test_tsc_frequency_from_the_hypervisor(void)
+{
+    struct hvsim_config c = config();
+    CHECK_EQ(hosted_start(&c), 0);
+    CHECK_EQ(hvsim_set_tsc_frequency(hosted_sim(), 2345678901ull), 0);
+    CHECK_EQ(hv_tsc_frequency(), 2345678901ull);
+    hosted_stop();
+
+    c.privileges &= ~HV_PRIV_FREQUENCY_MSRS;
+    CHECK_EQ(hosted_start(&c), 0);
+    CHECK_EQ(hv_tsc_frequency(), 0);
+    CHECK_EQ(gp_faults(), 0);
+    hosted_stop();
+
+    c = config();
+    c.features &= ~HV_FEATURE_FREQUENCY_MSRS;
+    CHECK_EQ(hosted_start(&c), 0);
+    CHECK_EQ(hv_tsc_frequency(), 0);
+    CHECK_EQ(gp_faults(), 0);
+    hosted_stop();
+}
+
 static void test_stimer_wakes_after_the_deadline(void)
 {
     for (int direct = 1; direct >= 0; direct--) {
@@ -401,6 +425,7 @@ int main(void)
     RUN_TEST(test_oversized_message_is_dropped);
     RUN_TEST(test_event_flags_scanned_and_cleared);
     RUN_TEST(test_clock_sources);
+    RUN_TEST(test_tsc_frequency_from_the_hypervisor);
     RUN_TEST(test_stimer_wakes_after_the_deadline);
     RUN_TEST(test_crash_report);
     RUN_TEST(test_teardown_leaves_nothing_enabled);

@@ -1,12 +1,27 @@
 /* Reference time from the hypervisor: the reference TSC page when granted
  * (no exit per read), else the TIME_REF_COUNT MSR (one exit per read). The
- * runtime keeps its calibrated TSC when neither is there. */
+ * runtime keeps its calibrated TSC when neither is there. Also the TSC's
+ * frequency as the hypervisor states it, which spares the boot its
+ * calibration. */
 #include "arch/platform.h"
 #include "arch/x86_64/hyperv/hyperv.h"
 #include "arch/x86_64/hyperv/hv_cpu.h"
 #include "arch/x86_64/hyperv/hv_defs.h"
 
 static volatile struct hv_reference_tsc_page *tsc_page;
+
+uint64_t hv_tsc_frequency(void)
+{
+    struct hv_info info;
+    uint64_t hz;
+    hv_detect(&info);
+    /* The TLFS grants the MSR with the privilege bit and says it is there
+     * with the feature bit: read it only with both, or it faults. */
+    if (!info.present || !(info.privileges & HV_PRIV_FREQUENCY_MSRS) ||
+        !(info.features & HV_FEATURE_FREQUENCY_MSRS) || !hv_cpu_rdmsr(HV_MSR_TSC_FREQUENCY, &hz))
+        return 0;
+    return hz;
+}
 
 int hv_clock_init(void)
 {

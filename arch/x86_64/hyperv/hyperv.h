@@ -54,6 +54,12 @@ void hv_hypercall_teardown(void);
 int hv_synic_init(void);
 void hv_synic_teardown(void);
 
+/* clock.c: the TSC frequency in Hz from the frequency MSR (CPUID 0x40000003
+ * EAX bit 11 and EDX bit 8), 0 when the hypervisor does not state it. Needs
+ * only CPUID and RDMSR, not hyperv_init: the boot asks it before it would
+ * calibrate the TSC. */
+uint64_t hv_tsc_frequency(void);
+
 /* clock.c: reference time in 100 ns units, and nanoseconds since boot. */
 int hv_clock_init(void);
 void hv_clock_teardown(void);
