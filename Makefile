@@ -34,7 +34,8 @@ LDFLAGS_EFI := --apply-dynamic-relocs --no-undefined -nostdlib -znocombreloc -sh
 PE_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
     -j '.rel.*' -j '.rela.*' -j .reloc -j .bss
 
-RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c vmbus/*.c lib/*.c) arch/x86_64/entry.S
+RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c vmbus/*.c lib/*.c) arch/x86_64/entry.S \
+    arch/x86_64/context.S
 APP_SRCS     := $(foreach a,$(APPS),$(wildcard apps/$(a)/*.c))
 IMAGE_OBJS   := $(patsubst %,$(BUILD)/obj/%.o,$(RUNTIME_SRCS) $(APP_SRCS))
 
@@ -108,8 +109,11 @@ test_convert_SRCS    := boot/convert.c
 test_acpi_SRCS       := arch/x86_64/acpi.c
 test_symbols_SRCS    := lib/symbols.c
 HYPERV_SRCS := $(filter-out %_metal.c %_bridge.c,$(wildcard arch/x86_64/hyperv/*.c))
-HOSTED_SRCS := $(HYPERV_SRCS) tests/hosted/hosted.c $(HVSIM_SRCS) lib/page_alloc.c lib/format.c lib/kprintf.c
+THREAD_SRCS := lib/thread.c lib/sync.c lib/dpc.c arch/x86_64/context.c arch/x86_64/context.S
+HOSTED_SRCS := $(HYPERV_SRCS) tests/hosted/hosted.c $(HVSIM_SRCS) lib/page_alloc.c lib/format.c lib/kprintf.c \
+    $(THREAD_SRCS)
 test_hyperv_SRCS     := $(HOSTED_SRCS)
+test_threads_SRCS    := $(HOSTED_SRCS)
 test_hvtest_SRCS     := $(HOSTED_SRCS) $(filter-out %_testdev.c,$(wildcard apps/hvtest/*.c)) tests/hosted/loopback_hvsim.c
 VMBUS_SRCS  := $(filter-out vmbus/ring.c vmbus/gpadl_msgs.c,$(wildcard vmbus/*.c)) tests/hosted/vmbus_fixture.c
 test_vmbus_SRCS      := $(HOSTED_SRCS) $(VMBUS_SRCS)
