@@ -17,6 +17,7 @@
 static struct dpc *dpc_head, *dpc_tail;
 static struct work *work_head, *work_tail;
 static struct event work_ready;
+static bool work_running;   /* the worker is inside a work item */
 
 void dpc_init(struct dpc *d, void (*fn)(void *arg), void *arg)
 {
@@ -92,6 +93,17 @@ void work_queue(struct work *w)
 
 bool work_pending(void) { return work_head != NULL; }
 
+bool work_wait_idle(uint64_t deadline_ns)
+{
+    while (work_head != NULL || work_running) {
+        uint64_t now = platform_time_ns();
+        if (now >= deadline_ns)
+            return false;
+        thread_sleep_until(now + 1000000 < deadline_ns ? now + 1000000 : deadline_ns);
+    }
+    return true;
+}
+
 void work_worker_main(void *arg)
 {
     (void)arg;
@@ -108,11 +120,13 @@ void work_worker_main(void *arg)
             fn_arg = w->arg;
             w->queued = false;
         }
+        work_running = fn != NULL;
         platform_irq_restore(s);
         if (fn != NULL)
             fn(fn_arg);
         else
             event_wait(&work_ready, THREAD_NO_DEADLINE);
+        work_running = false;
     }
 }
 

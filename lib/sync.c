@@ -62,6 +62,18 @@ void mutex_lock(struct mutex *m)
     platform_irq_restore(s);
 }
 
+bool mutex_lock_until(struct mutex *m, uint64_t deadline_ns)
+{
+    platform_irq_state s = platform_irq_save();
+    while (m->owner != NULL && sched_wait(&m->waiters, deadline_ns))
+        ;
+    bool got = m->owner == NULL;
+    if (got)
+        m->owner = thread_self();
+    platform_irq_restore(s);
+    return got;
+}
+
 bool mutex_trylock(struct mutex *m)
 {
     platform_irq_state s = platform_irq_save();

@@ -87,6 +87,8 @@ struct mutex {
 };
 void mutex_init(struct mutex *m);
 void mutex_lock(struct mutex *m);
+/* false when the deadline passed before the mutex was free. */
+bool mutex_lock_until(struct mutex *m, uint64_t deadline_ns);
 bool mutex_trylock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
 
@@ -132,6 +134,10 @@ struct work {
 };
 void work_init(struct work *w, void (*fn)(void *arg), void *arg);
 void work_queue(struct work *w);     /* any context */
+/* Waits (passive) until no work item is queued or running; false when the
+ * deadline came first. The end of a run waits so, so that a host shutdown
+ * in progress on the worker finishes before the app's exit ends the run. */
+bool work_wait_idle(uint64_t deadline_ns);
 
 /* Starts the scheduler's own threads (dispatch, passive worker) and makes
  * the caller a thread (the boot thread). Before this, everything runs on
