@@ -21,10 +21,14 @@ CC_TARGET := clang --target=x86_64-elf
 HOSTCC    := clang
 
 WARN := -Wall -Wextra -Werror
+# newlib 3.3.0 declares <pthread.h> only for targets that define these
+# (docs/threads.md); the layout of its attribute structs depends on them,
+# so the runtime and every app see the same set.
+POSIX_THREADS := -D_POSIX_THREADS=1 -D_POSIX_TIMEOUTS=1 -D_UNIX98_THREAD_MUTEX_ATTRIBUTES=1
 IMAGE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fpic \
     -fshort-wchar -mno-red-zone -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
     -ffunction-sections -fdata-sections \
-    -fvisibility=hidden -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L -nostdlibinc -isystem $(NEWLIB)/include -I. -Iinclude
+    -fvisibility=hidden -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L $(POSIX_THREADS) -nostdlibinc -isystem $(NEWLIB)/include -I. -Iinclude
 EFI_CFLAGS := -DGNU_EFI_USE_MS_ABI -isystem /usr/include/efi -isystem /usr/include/efi/x86_64
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined \
     -fno-sanitize-recover=all -fno-omit-frame-pointer -I. -Iinclude
@@ -34,7 +38,8 @@ LDFLAGS_EFI := --apply-dynamic-relocs --no-undefined -nostdlib -znocombreloc -sh
 PE_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
     -j '.rel.*' -j '.rela.*' -j .reloc -j .bss
 
-RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c vmbus/*.c lib/*.c) arch/x86_64/entry.S
+RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c vmbus/*.c lib/*.c) arch/x86_64/entry.S \
+    arch/x86_64/context.S
 APP_SRCS     := $(foreach a,$(APPS),$(wildcard apps/$(a)/*.c))
 IMAGE_OBJS   := $(patsubst %,$(BUILD)/obj/%.o,$(RUNTIME_SRCS) $(APP_SRCS))
 
@@ -108,8 +113,11 @@ test_convert_SRCS    := boot/convert.c
 test_acpi_SRCS       := arch/x86_64/acpi.c
 test_symbols_SRCS    := lib/symbols.c
 HYPERV_SRCS := $(filter-out %_metal.c %_bridge.c,$(wildcard arch/x86_64/hyperv/*.c))
-HOSTED_SRCS := $(HYPERV_SRCS) tests/hosted/hosted.c $(HVSIM_SRCS) lib/page_alloc.c lib/format.c lib/kprintf.c
+THREAD_SRCS := lib/thread.c lib/sync.c lib/dpc.c arch/x86_64/context.c arch/x86_64/context.S
+HOSTED_SRCS := $(HYPERV_SRCS) tests/hosted/hosted.c $(HVSIM_SRCS) lib/page_alloc.c lib/format.c lib/kprintf.c \
+    $(THREAD_SRCS)
 test_hyperv_SRCS     := $(HOSTED_SRCS)
+test_threads_SRCS    := $(HOSTED_SRCS)
 test_hvtest_SRCS     := $(HOSTED_SRCS) $(filter-out %_testdev.c,$(wildcard apps/hvtest/*.c)) tests/hosted/loopback_hvsim.c
 VMBUS_SRCS  := $(filter-out vmbus/ring.c vmbus/gpadl_msgs.c,$(wildcard vmbus/*.c)) tests/hosted/vmbus_fixture.c
 test_vmbus_SRCS      := $(HOSTED_SRCS) $(VMBUS_SRCS)
@@ -190,8 +198,12 @@ $(BUILD)/bench/bench_kmcl: tests/bench/bench_kmcl.c $(HOSTED_SRCS) $(VMBUS_SRCS)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(BENCH_CFLAGS) -gdwarf-4 $^ -o $@ -lpthread
 
+$(BUILD)/bench/bench_threads: tests/bench/bench_threads.c $(HOSTED_SRCS)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(BENCH_CFLAGS) $^ -o $@ -lpthread
+
 bench: $(IMAGE) $(BUILD)/bench/bench_ring $(BUILD)/bench/bench_open $(BUILD)/bench/bench_peer \
-        $(BUILD)/bench/bench_kmcl $(BUILD)/host/test_integrity
+        $(BUILD)/bench/bench_kmcl $(BUILD)/bench/bench_threads $(BUILD)/host/test_integrity
 	@scripts/bench.sh $(IMAGE) $(BUILD)/bench
 
 clean:

@@ -53,9 +53,14 @@ void platform_irq_restore(platform_irq_state state);
  * (platform_at_idle). */
 void platform_wait_until(uint64_t deadline_ns);
 uint64_t platform_time_ns(void);                      /* monotonic */
-/* From an interrupt handler: run fn(arg) once the interrupt is over, in the
- * context it interrupted, with interrupts enabled (so fn may wait). */
-void platform_defer(void (*fn)(void *), void *arg);
+bool platform_irq_enabled(void);
+/* True while an interrupt handler (or platform_sint_poll's) runs. */
+bool platform_in_interrupt(void);
+/* fn runs at the end of every interrupt that came while interrupts were
+ * on, with interrupts still off, on the interrupted stack; it may switch
+ * threads (lib/thread.c switches to the dispatch thread there). Hosted: at
+ * the first guest instruction after the hvsim call that delivered it. */
+void platform_on_interrupt_exit(void (*fn)(void));
 
 /* Runs fn before power-off or reset, before the Hyper-V teardown (the last
  * registered runs first). Registering the same fn again changes nothing. */

@@ -1,10 +1,17 @@
 /* Runs the apps the command line names, one after the other, each with its
- * own argc/argv; the first that fails ends the run with its status. */
+ * own argc/argv; the first that fails ends the run with its status. Each
+ * app's main runs on a thread of its own (named after the app, 256 KiB of
+ * stack) that the boot thread joins; threads the app started are not
+ * joined: they go on running beside the next app, and end with the run
+ * when the last app's main returns, once queued work items are done (at
+ * most 5 s). The services start on a thread of their own before the first
+ * app (docs/threads.md). */
 #include "lib/apps.h"
 #include "lib/cmdline.h"
 #include "lib/runtime.h"
 #include "lib/memory.h"
 #include "lib/time.h"
+#include "lib/thread.h"
 #include "arch/x86_64/lapic.h"
 #include "hvrt/runtime.h"
 
@@ -51,8 +58,9 @@ static int find_service(const char *name)
 
 /* The services run beside the apps; each says for itself when it cannot
  * start here (no VMBus under plain QEMU: then nothing is printed). */
-static void start_services(void)
+static void start_services_on_thread(void *arg)
 {
+    (void)arg;
     char started[128] = "";
     for (unsigned i = 0; i < hvrt_service_count() && i < MAX_SERVICES; i++) {
         if (service_off[i] || __hvrt_services_start[i].start() != 0)
@@ -62,6 +70,42 @@ static void start_services(void)
     }
     if (started[0] != '\0' && !runtime_options.quiet)
         printf("hvrt: services:%s\n", started);
+}
+
+static void start_services(void)
+{
+    struct thread *t = thread_create("services", start_services_on_thread, NULL, 0);
+    if (t == NULL)
+        start_services_on_thread(NULL);
+    else
+        thread_join(t);   /* the apps may count on them (KVP, a shutdown hook) */
+}
+
+#define APP_STACK (256 * 1024)
+
+struct app_run {
+    const struct hvrt_app *app;
+    int argc;
+    char **argv;
+    int status;   /* 0 when main ends through pthread_exit */
+};
+
+static void app_thread(void *arg)
+{
+    struct app_run *run = arg;
+    run->status = run->app->main(run->argc, run->argv);
+}
+
+static int run_app(const struct hvrt_app *app, int argc, char **argv)
+{
+    struct app_run run = { app, argc, argv, 0 };
+    struct thread *t = thread_create(app->name, app_thread, &run, APP_STACK);
+    if (t == NULL) {
+        fprintf(stderr, "hvrt: no memory for app %s's thread\n", app->name);
+        return HVRT_EXIT_PANIC;
+    }
+    thread_join(t);
+    return run.status;
 }
 
 static const struct hvrt_app *find_app(const char *name)
@@ -160,12 +204,15 @@ int apps_run_command_line(const char *cmdline)
     for (int i = 0; i < cl.count && status == 0; i++) {
         const struct hvrt_app *app = find_app(cl.apps[i].argv[0]);
         current = app->name;
-        status = app->main(cl.apps[i].argc, cl.apps[i].argv);
+        status = run_app(app, cl.apps[i].argc, cl.apps[i].argv);
         fflush(stdout);
         fflush(stderr);
         current = NULL;
         if (status != 0 && !runtime_options.quiet)
             fprintf(stderr, "hvrt: app %s exited with status %d\n", app->name, status);
     }
+    /* Work already queued finishes first (a host-requested shutdown that
+     * is closing channels ends the run itself), for at most 5 s. */
+    work_wait_idle(time_ns() + 5000000000ull);
     return status;
 }

@@ -34,12 +34,27 @@ typedef void (*thread_fn)(void *arg);
 struct thread *thread_create(const char *name, thread_fn fn, void *arg, size_t stack_bytes);
 /* Waits until t has ended, then frees it. Passive only; once per thread. */
 void thread_join(struct thread *t);
+/* Lets t's resources go when it ends, instead of at thread_join (which
+ * must then not be called). */
+void thread_detach(struct thread *t);
 /* Ends the calling thread (returning from its fn does the same). */
 __attribute__((noreturn)) void thread_exit(void);
 /* Lets every other runnable thread of the same or higher priority run. */
 void thread_yield(void);
 /* Blocks the calling thread until the deadline (passive only). */
 void thread_sleep_until(uint64_t deadline_ns);
+/* For loops that poll a condition an interrupt handler sets (VMBus's
+ * waits for the host): returns once an interrupt has been handled (or the
+ * platform's idle poll ran) since the caller's previous call, or at the
+ * deadline. Other threads run meanwhile. Callers re-check in a loop, as
+ * with platform_wait_until, which it replaces. Where blocking is not
+ * allowed (dispatch, interrupts off) it is platform_wait_until. */
+void thread_wait_until(uint64_t deadline_ns);
+/* The dispatch thread preempts a passive thread when an interrupt queues a
+ * dpc; between these two calls it does not (code that a dpc must not
+ * interleave with, e.g. newlib's malloc). They nest. */
+void thread_preempt_disable(void);
+void thread_preempt_enable(void);
 struct thread *thread_self(void);
 const char *thread_name(const struct thread *t);
 
@@ -72,6 +87,8 @@ struct mutex {
 };
 void mutex_init(struct mutex *m);
 void mutex_lock(struct mutex *m);
+/* false when the deadline passed before the mutex was free. */
+bool mutex_lock_until(struct mutex *m, uint64_t deadline_ns);
 bool mutex_trylock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
 
@@ -117,10 +134,22 @@ struct work {
 };
 void work_init(struct work *w, void (*fn)(void *arg), void *arg);
 void work_queue(struct work *w);     /* any context */
+/* Waits (passive) until no work item is queued or running; false when the
+ * deadline came first. The end of a run waits so, so that a host shutdown
+ * in progress on the worker finishes before the app's exit ends the run. */
+bool work_wait_idle(uint64_t deadline_ns);
 
 /* Starts the scheduler's own threads (dispatch, passive worker) and makes
  * the caller a thread (the boot thread). Before this, everything runs on
  * the boot stack and the calls above fall back to busy waiting. */
 void threads_init(void);
+
+/* For the hosted tests. Lets the dispatch and worker threads (and any
+ * runnable thread) run until no dpc or work item is left. */
+void threads_run_pending(void);
+/* Ends the calling thread for good and makes the boot thread run fn
+ * (which must not return: a longjmp out of the run) where its current wait
+ * stands; from the boot thread, just calls fn. */
+__attribute__((noreturn)) void thread_unwind_to_boot(void (*fn)(void));
 
 #endif

@@ -2,6 +2,7 @@
 #include <stddef.h>
 
 #include "lib/time.h"
+#include "lib/thread.h"
 #include "arch/platform.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
@@ -94,23 +95,11 @@ void time_wait_until(uint64_t deadline)
     irq_enable();
 }
 
+/* Sleeps yield: the other threads run, and the CPU halts only when none
+ * can (lib/thread.c's idle loop, which ends in time_wait_until). */
 void time_sleep_ns(uint64_t ns)
 {
-    uint64_t deadline = time_ns() + ns;
-    int was_enabled = irq_enabled();
-    for (;;) {
-        irq_disable();
-        uint64_t now = time_ns(), until = deadline;
-        if (now >= deadline)
-            break;
-        if (idle_poll_due(now, &until))
-            continue;
-        oneshot_timer(until - now);
-        irq_enable_and_halt();   /* the timer, or any interrupt, wakes us */
-    }
-    oneshot_timer(0);
-    if (was_enabled)
-        irq_enable();
+    thread_sleep_until(time_ns() + ns);
 }
 
 uint64_t hvrt_time_ns(void) { return time_ns(); }

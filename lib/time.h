@@ -24,7 +24,7 @@ void time_use_timer(void (*oneshot)(uint64_t ns));
  * deadline. Returns with interrupts enabled. */
 void time_wait_until(uint64_t deadline_ns);
 
-/* Sleeps with the CPU halted between timer interrupts. */
+/* Sleeps the calling thread; other threads run meanwhile (lib/thread.h). */
 void time_sleep_ns(uint64_t ns);
 
 /* Runs every PLATFORM_IDLE_POLL_NS of waiting or sleeping (arch/platform.h). */

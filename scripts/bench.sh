@@ -26,6 +26,8 @@
 #                          the host placed the two vCPUs, which the ring figures follow
 #   open_msgs_N            messages posted to open a channel with N-page rings
 #   integrity_1e8_failures 0 when 10^8 packets came back through echo all, once, in order
+#   thread_switch_ns       one switch between two yielding threads (hosted, same assembly)
+#   dpc_latency_ns         dpc_queue to the dpc running on the dispatch thread (hosted)
 # Usage: bench.sh IMAGE BENCH_DIR (the Makefile passes them)
 set -euo pipefail
 image=${1:?usage: bench.sh IMAGE BENCH_DIR}
@@ -87,6 +89,8 @@ fi
 echo "bench: hosted ring and control path ..." >&2
 while read -r key value; do put "$key" "$value"; done < <("$bench/bench_ring")
 while read -r key value; do put "$key" "$value"; done < <("$bench/bench_open")
+echo "bench: thread switch and dpc latency (hosted) ..." >&2
+while read -r key value; do put "$key" "$value"; done < <("$bench/bench_threads")
 
 echo "bench: hvrt's ring against DPDK's (interleaved runs, medians; about a minute) ..." >&2
 while read -r key value; do put "$key" "$value"; done < <("$bench/bench_peer")

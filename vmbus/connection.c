@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "arch/platform.h"
+#include "lib/thread.h"
 #include "arch/x86_64/hyperv/hv_defs.h"
 #include "vmbus/vmbus.h"
 
@@ -148,7 +149,7 @@ int vmbus_await(struct vmbus_waiter *w, void *reply, uint32_t reply_size, uint64
 {
     uint64_t deadline = platform_time_ns() + (timeout_ms ? timeout_ms : DEFAULT_TIMEOUT_MS) * 1000000;
     while (!w->done && platform_time_ns() < deadline)
-        platform_wait_until(deadline);
+        thread_wait_until(deadline);
     platform_irq_state s = platform_irq_save();
     int status = w->done ? w->status : VMBUS_E_TIMEOUT;
     if (status == VMBUS_OK && reply != NULL) {
@@ -281,7 +282,7 @@ int vmbus_connect(const struct vmbus_connect_options *options)
     status = vmbus_post(&req, sizeof(req));
     uint64_t deadline = platform_time_ns() + timeout_ms * 1000000;
     while (status == VMBUS_OK && !vmbus_all_offers_delivered() && platform_time_ns() < deadline)
-        platform_wait_until(deadline);
+        thread_wait_until(deadline);
     if (status == VMBUS_OK && !vmbus_all_offers_delivered())
         status = VMBUS_E_TIMEOUT;
     return status;

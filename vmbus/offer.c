@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arch/platform.h"
+#include "lib/thread.h"
 #include "vmbus/vmbus.h"
 
 /* 168 KiB: taken from the runtime heap at the first connect rather than
@@ -139,6 +140,6 @@ int vmbus_wait_offer(const struct vmbus_guid *class_id, const struct vmbus_guid 
         platform_irq_restore(s);
         if (platform_time_ns() >= deadline)
             return VMBUS_E_TIMEOUT;
-        platform_wait_until(deadline);
+        thread_wait_until(deadline);
     }
 }

@@ -39,21 +39,29 @@ static void print_location(uint64_t addr)
         kprintf("0x%016lx ?\n", (unsigned long)addr);
 }
 
-static const struct stack_range *stack_of(uint64_t addr)
+/* The fixed stacks (gdt.c), then the threads' (stack.c). */
+static struct stack_range found;
+static int found_thread;   /* the last lookup found a thread's stack */
+
+static const struct stack_range *lookup(uint64_t addr, int guard)
 {
-    for (unsigned i = 0; i < runtime_stack_count; i++)
-        if (addr >= runtime_stacks[i].low && addr < runtime_stacks[i].high)
-            return &runtime_stacks[i];
-    return NULL;
+    for (unsigned i = 0; i < runtime_stack_count; i++) {
+        const struct stack_range *r = &runtime_stacks[i];
+        if (guard ? (addr >= r->low - 4096 && addr < r->low) : (addr >= r->low && addr < r->high)) {
+            found_thread = 0;
+            return r;
+        }
+    }
+    const struct arch_stack *t = thread_stack_at(addr, guard);
+    if (t == NULL)
+        return NULL;
+    found = (struct stack_range){ t->low, t->high, t->name };
+    found_thread = 1;
+    return &found;
 }
 
-static const struct stack_range *guard_of(uint64_t addr)
-{
-    for (unsigned i = 0; i < runtime_stack_count; i++)
-        if (addr >= runtime_stacks[i].low - 4096 && addr < runtime_stacks[i].low)
-            return &runtime_stacks[i];
-    return NULL;
-}
+static const struct stack_range *stack_of(uint64_t addr) { return lookup(addr, 0); }
+static const struct stack_range *guard_of(uint64_t addr) { return lookup(addr, 1); }
 
 /* Follows the saved frame pointers (the runtime is built with them) while
  * they stay inside one known stack and move up it. */
@@ -118,6 +126,11 @@ void fault_report(const struct trap_frame *f)
             exception_names[f->vector & 31], (unsigned long)f->vector, (unsigned long)f->error_code);
     const char *app = apps_current_name();
     kprintf("hvrt: while running %s%s\n", app ? "app " : "the runtime", app ? app : "");
+    const struct stack_range *on = stack_of(f->rsp);
+    if (on == NULL && f->vector == 14)
+        on = guard_of(read_cr2());
+    if (on != NULL && found_thread)
+        kprintf("hvrt: in thread %s\n", on->name);
     if (f->vector == 14) {
         const struct stack_range *guard = guard_of(cr2);
         kprintf("hvrt: faulting address 0x%016lx (%s, %s%s)\n", (unsigned long)cr2,
@@ -125,7 +138,8 @@ void fault_report(const struct trap_frame *f)
                 (f->error_code & 2) ? "write" : "read",
                 (f->error_code & 16) ? ", instruction fetch" : "");
         if (guard != NULL)
-            kprintf("hvrt: stack overflow: the %s stack ran into its guard page\n", guard->name);
+            kprintf("hvrt: stack overflow: the %s%s stack ran into its guard page\n",
+                    found_thread ? "thread " : "", guard->name);
         else if (cr2 < 4096)
             kprintf("hvrt: null pointer dereference\n");
     }

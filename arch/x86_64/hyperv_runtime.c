@@ -5,7 +5,6 @@
 #include "lib/console.h"
 #include "lib/runtime.h"
 #include "lib/time.h"
-#include "arch/x86_64/trap.h"
 #include "hvrt/runtime.h"
 
 static uint64_t reference_ns(void)
@@ -41,5 +40,3 @@ uint64_t hvrt_reference_time_100ns(void)
     uint64_t t = 0;
     return hv.info.present && hv_clock_ref_time(&t) ? t : 0;
 }
-
-void hvrt_defer(void (*fn)(void *arg), void *arg) { deferred_add(fn, arg); }

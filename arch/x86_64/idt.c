@@ -1,11 +1,13 @@
 /* The interrupt descriptor table: every one of the 256 vectors has a stub
  * (entry.S); exceptions end in fault_report, device vectors in the handler
- * installed with irq_set_handler. */
+ * installed with irq_set_handler, then in the interrupt-exit hook
+ * (platform_on_interrupt_exit), where the scheduler may switch threads. */
 #include <stdint.h>
 
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/lapic.h"
 #include "lib/console.h"
+#include "arch/platform.h"
 
 struct idt_entry {
     uint16_t offset_low;
@@ -70,6 +72,12 @@ static int apply_fixup(struct trap_frame *frame)
     return 0;
 }
 
+static void (*exit_hook)(void);
+static unsigned handler_depth;
+
+void platform_on_interrupt_exit(void (*fn)(void)) { exit_hook = fn; }
+bool platform_in_interrupt(void) { return handler_depth != 0; }
+
 void trap_dispatch(struct trap_frame *frame)
 {
     uint64_t v = frame->vector;
@@ -79,43 +87,16 @@ void trap_dispatch(struct trap_frame *frame)
         fault_report(frame);
     if (v == VECTOR_SPURIOUS)
         return;   /* no EOI for the spurious vector */
+    handler_depth++;
     if (handlers[v].fn != NULL)
         handlers[v].fn(frame, handlers[v].arg);
     else
         kprintf("hvrt: unexpected interrupt, vector %lu\n", (unsigned long)v);
+    handler_depth--;
     lapic_eoi();
-    /* Work an interrupt handler deferred runs here, on the way back to code
-     * that had interrupts enabled: the interrupt is acknowledged, so that
-     * work may enable interrupts and wait (a shutdown waits for the host). */
-    if (frame->rflags & (1u << 9))
-        deferred_run();
-}
-
-static struct { void (*fn)(void *); void *arg; } deferred[8];
-static unsigned deferred_count;
-static int deferred_running;
-
-void deferred_add(void (*fn)(void *), void *arg)
-{
-    if (deferred_count < sizeof(deferred) / sizeof(deferred[0])) {
-        deferred[deferred_count].fn = fn;
-        deferred[deferred_count].arg = arg;
-        deferred_count++;
-    }
-}
-
-void deferred_run(void)
-{
-    if (deferred_running || deferred_count == 0)
-        return;   /* one at a time: an interrupt during deferred work adds, not nests */
-    deferred_running = 1;
-    while (deferred_count > 0) {
-        deferred_count--;
-        void (*fn)(void *) = deferred[deferred_count].fn;
-        void *arg = deferred[deferred_count].arg;
-        __asm__ volatile("sti" : : : "memory");
-        fn(arg);
-        __asm__ volatile("cli" : : : "memory");
-    }
-    deferred_running = 0;
+    /* The interrupt is acknowledged: on the way back to code that had
+     * interrupts on, the scheduler may switch to the dispatch thread
+     * (lib/thread.c); this thread resumes here later and returns. */
+    if ((frame->rflags & (1u << 9)) && exit_hook != NULL)
+        exit_hook();
 }

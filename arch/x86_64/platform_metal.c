@@ -49,6 +49,8 @@ void platform_irq_restore(platform_irq_state state)
         irq_enable();
 }
 
+bool platform_irq_enabled(void) { return irq_enabled() != 0; }
+
 void platform_wait_until(uint64_t deadline_ns)
 {
     time_wait_until(deadline_ns);
@@ -64,7 +66,5 @@ void platform_delay_ns(uint64_t ns)
 }
 
 void platform_at_shutdown(void (*fn)(void)) { runtime_add_shutdown_hook(fn); }
-
-void platform_defer(void (*fn)(void *), void *arg) { deferred_add(fn, arg); }
 
 void platform_at_idle(void (*fn)(void)) { time_set_idle_hook(fn); }

@@ -1,7 +1,8 @@
 /* The runtime's first C code after the firmware: bring the machine up in
  * dependency order, then run the apps. The order matters: the console first
  * so anything later can report; the IDT before anything can fault; the page
- * allocator before the page tables it builds; the clock before the timer. */
+ * allocator before the page tables it builds; the clock before the timer;
+ * threads (and the dispatch thread for dpcs) before interrupts. */
 #include "boot/boot_info.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
@@ -16,6 +17,7 @@
 #include "lib/memory.h"
 #include "lib/runtime.h"
 #include "lib/time.h"
+#include "lib/thread.h"
 
 #include <stdlib.h>
 
@@ -43,6 +45,7 @@ void runtime_main(struct boot_info *bi)
     time_init(tsc_rate(), bi->tsc_at_efi_main, bi->epoch_seconds);
     lapic_init();
     power_init(bi->acpi_rsdp);
+    threads_init();            /* before interrupts: they may queue dpcs */
     irq_enable();
     /* --hvsim: the bridged platform, where hvsim stands in for Hyper-V. */
     if (cmdline_has_option(bi->cmdline, "--hvsim"))

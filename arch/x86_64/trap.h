@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "arch/context.h"
+
 /* Laid out by isr_common in entry.S, lowest address first. */
 struct trap_frame {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
@@ -30,12 +32,6 @@ void idt_init(void);
 /* Installs a handler for a vector >= 32; one handler per vector. */
 void irq_set_handler(uint8_t vector, irq_handler_fn fn, void *arg);
 
-/* Work for after an interrupt handler (interrupts off when added): it runs
- * when the interrupt returns to code that had interrupts enabled, with
- * interrupts enabled. */
-void deferred_add(void (*fn)(void *), void *arg);
-void deferred_run(void);
-
 /* Called from entry.S for every vector. */
 void trap_dispatch(struct trap_frame *frame);
 
@@ -55,9 +51,12 @@ struct fault_fixup { int32_t insn, landing; };
  * ends the run with HVRT_EXIT_PANIC. */
 __attribute__((noreturn)) void fault_report(const struct trap_frame *frame);
 
-/* Where the runtime's stacks are, for backtraces and guard-page checks. */
+/* Where the runtime's stacks are, for backtraces and guard-page checks:
+ * the fixed ones (gdt.c) and the threads' (stack.c). */
 struct stack_range { uint64_t low, high; const char *name; };
 extern const struct stack_range runtime_stacks[];
 extern const unsigned runtime_stack_count;
+/* The thread stack holding addr (guard: or whose guard page holds it). */
+const struct arch_stack *thread_stack_at(uint64_t addr, int guard);
 
 #endif

@@ -31,7 +31,8 @@ const struct hvrt_app *hvrt_app_at(unsigned index);
 
 /* Nanoseconds since the image started (the TSC, calibrated at boot). */
 uint64_t hvrt_time_ns(void);
-/* Halts the CPU until at least us microseconds have passed. */
+/* Sleeps the calling thread for at least us microseconds; other threads
+ * run meanwhile, and the CPU halts when none can. */
 void hvrt_sleep_us(uint64_t us);
 
 /* The wall clock (UTC, nanoseconds since 1970), as time() and
@@ -42,9 +43,10 @@ void hvrt_set_wall_clock_ns(int64_t ns);
 /* The hypervisor's reference time (100 ns units), or 0 without Hyper-V. */
 uint64_t hvrt_reference_time_100ns(void);
 
-/* From an interrupt callback (a VMBus ProcessPacket): run fn(arg) once the
- * interrupt is over, in the code it interrupted, with interrupts on, where
- * it may wait. */
+/* From any context (a VMBus callback at dispatch level included): run
+ * fn(arg) as a work item on the runtime's worker thread, at passive level,
+ * where it may block (docs/threads.md). The same fn and arg queued again
+ * before it ran runs once; at most 8 different ones wait at a time. */
 void hvrt_defer(void (*fn)(void *arg), void *arg);
 
 /* A background service started before the first app (the integration

@@ -2,12 +2,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "tests/hosted/hosted.h"
+#include "arch/context.h"
 #include "arch/platform.h"
 #include "arch/x86_64/hyperv/hv_cpu.h"
 #include "lib/console.h"
 #include "lib/page_alloc.h"
+#include "lib/thread.h"
 
 static struct hvsim *sim;
 static struct page_allocator pages;
@@ -18,6 +21,9 @@ static char console[64 * 1024];
 static size_t console_len;
 static void (*idle_hook)(void);   /* platform_at_idle */
 static uint64_t next_idle_poll;    /* platform_wait_until: when the hook is due */
+static void (*exit_hook)(void);    /* platform_on_interrupt_exit */
+static bool exit_pending;          /* an interrupt came; its exit hook has not run yet */
+static bool in_exit_hook, in_handler;
 
 #define VP 0
 
@@ -33,19 +39,53 @@ void hv_cpu_cpuid(uint32_t leaf, uint32_t regs[4])
     hvsim_cpuid(sim, VP, leaf, 0, regs);
 }
 
-bool hv_cpu_rdmsr(uint32_t msr, uint64_t *value) { return hvsim_rdmsr(sim, VP, msr, value) == HVSIM_MSR_OK; }
-bool hv_cpu_wrmsr(uint32_t msr, uint64_t value) { return hvsim_wrmsr(sim, VP, msr, value) == HVSIM_MSR_OK; }
+/* hvsim delivers interrupts at the end of its outermost call; the guest
+ * resumes after that call returns, which is where an interrupt's exit hook
+ * runs (and may switch threads): never inside hvsim's own callback, since
+ * the thread switched to may call hvsim again. */
+static void interrupt_exits(void)
+{
+    while (exit_pending && irqs_on && !in_exit_hook && exit_hook != NULL) {
+        exit_pending = false;
+        in_exit_hook = true;
+        irqs_on = false;   /* as at the end of a real interrupt */
+        hvsim_set_irq_enabled(sim, VP, false);
+        exit_hook();
+        in_exit_hook = false;
+        irqs_on = true;
+        hvsim_set_irq_enabled(sim, VP, true);   /* may deliver the next one */
+    }
+}
+
+bool hv_cpu_rdmsr(uint32_t msr, uint64_t *value)
+{
+    bool ok = hvsim_rdmsr(sim, VP, msr, value) == HVSIM_MSR_OK;
+    interrupt_exits();
+    return ok;
+}
+
+bool hv_cpu_wrmsr(uint32_t msr, uint64_t value)
+{
+    bool ok = hvsim_wrmsr(sim, VP, msr, value) == HVSIM_MSR_OK;
+    interrupt_exits();
+    return ok;
+}
+
 uint64_t hv_cpu_rdtsc(void) { return hvsim_read_tsc(sim, VP); }
 void hv_cpu_set_hypercall_page(void *va) { (void)va; }   /* hvsim takes the call directly */
 
 uint64_t hv_cpu_hypercall(uint64_t control, uint64_t input_gpa, uint64_t output_gpa)
 {
-    return hvsim_hypercall(sim, VP, control, input_gpa, output_gpa);
+    uint64_t r = hvsim_hypercall(sim, VP, control, input_gpa, output_gpa);
+    interrupt_exits();
+    return r;
 }
 
 uint64_t hv_cpu_hypercall_fast(uint64_t control, uint64_t rdx, uint64_t r8)
 {
-    return hvsim_hypercall_fast(sim, VP, control, rdx, r8);
+    uint64_t r = hvsim_hypercall_fast(sim, VP, control, rdx, r8);
+    interrupt_exits();
+    return r;
 }
 
 void hv_cpu_set_vector_handler(uint8_t vector, void (*fn)(uint8_t vector))
@@ -55,35 +95,6 @@ void hv_cpu_set_vector_handler(uint8_t vector, void (*fn)(uint8_t vector))
 
 /* hvsim calls this the way a CPU takes an interrupt: between instructions
  * (hvsim calls), only while interrupts are enabled. */
-static struct { void (*fn)(void *); void *arg; } deferred[8];
-static int deferred_count;
-
-void platform_defer(void (*fn)(void *), void *arg)
-{
-    if (deferred_count < 8) {
-        deferred[deferred_count].fn = fn;
-        deferred[deferred_count].arg = arg;
-        deferred_count++;
-    }
-}
-
-/* Not from inside hvsim's interrupt callback (hvsim delivers nothing to a
- * nested call, and deferred work may wait): from the guest's own waits, or
- * from the test. */
-static bool deferred_running;
-
-void hosted_run_deferred(void)
-{
-    if (deferred_running)
-        return;
-    deferred_running = true;
-    while (deferred_count > 0) {
-        deferred_count--;
-        deferred[deferred_count].fn(deferred[deferred_count].arg);
-    }
-    deferred_running = false;
-}
-
 static void take_interrupt(void *ctx, struct hvsim *s, uint32_t vp, uint8_t vector)
 {
     (void)ctx;
@@ -91,13 +102,17 @@ static void take_interrupt(void *ctx, struct hvsim *s, uint32_t vp, uint8_t vect
     bool was = irqs_on;
     irqs_on = false;
     hvsim_set_irq_enabled(s, VP, false);   /* an interrupt gate clears IF */
+    in_handler = true;
     if (vector_handlers[vector] != NULL)
         vector_handlers[vector](vector);
     else
         fprintf(stderr, "hosted: interrupt on vector %u with no handler\n", vector);
+    in_handler = false;
     hvsim_apic_eoi(s, VP);
     irqs_on = was;
     hvsim_set_irq_enabled(s, VP, was);
+    if (was)
+        exit_pending = true;
 }
 
 /* ---- arch/platform.h: memory, interrupts, time ---- */
@@ -149,6 +164,38 @@ void platform_irq_restore(platform_irq_state state)
 {
     irqs_on = state != 0;
     hvsim_set_irq_enabled(sim, VP, irqs_on);
+    interrupt_exits();
+}
+
+bool platform_irq_enabled(void) { return irqs_on; }
+bool platform_in_interrupt(void) { return in_handler; }
+void platform_on_interrupt_exit(void (*fn)(void)) { exit_hook = fn; }
+
+/* Thread stacks: mmap'd, with a PROT_NONE page below, so an overflow dies
+ * with SIGSEGV as the image's guard page faults. */
+int arch_stack_alloc(struct arch_stack *st, size_t bytes, const char *name)
+{
+    size_t size = (bytes + 4095) / 4096 * 4096 + 4096;
+    char *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED)
+        return -1;
+    if (mprotect(base, 4096, PROT_NONE) != 0) {
+        munmap(base, size);
+        return -1;
+    }
+    st->low = (uintptr_t)base + 4096;
+    st->high = (uintptr_t)base + size;
+    st->name = name;
+    st->next = NULL;
+    return 0;
+}
+
+void arch_stack_free(struct arch_stack *st)
+{
+    if (st->low == 0)
+        return;
+    munmap((char *)st->low - 4096, st->high - st->low + 4096);
+    st->low = st->high = 0;
 }
 
 /* Nothing runs between interrupts in a simulation: jump to the next timed
@@ -162,8 +209,7 @@ void platform_wait_until(uint64_t deadline_ns)
         if (now >= next_idle_poll) {
             idle_hook();
             next_idle_poll = now + PLATFORM_IDLE_POLL_NS;
-            if (irqs_on)
-                hosted_run_deferred();
+            interrupt_exits();
             return;
         }
         if (next_idle_poll < deadline_ns)
@@ -173,12 +219,23 @@ void platform_wait_until(uint64_t deadline_ns)
         hvsim_advance_to_next_event(sim);
     else if (deadline_ns > now)
         hvsim_advance_ns(sim, deadline_ns == UINT64_MAX ? 1000000 : deadline_ns - now);
-    if (irqs_on)
-        hosted_run_deferred();
+    interrupt_exits();
 }
 
 uint64_t platform_time_ns(void) { return hvsim_now_ns(sim); }
-void platform_delay_ns(uint64_t ns) { hvsim_advance_ns(sim, ns); }
+void platform_delay_ns(uint64_t ns)
+{
+    hvsim_advance_ns(sim, ns);
+    interrupt_exits();
+}
+
+/* The interrupts' exits that are due, then the dispatch and worker threads
+ * until they have nothing left (old name: the deferred work of interrupts). */
+void hosted_run_deferred(void)
+{
+    interrupt_exits();
+    threads_run_pending();
+}
 
 static void (*shutdown_hooks[8])(void);
 static int shutdown_hook_count;
@@ -228,8 +285,8 @@ int hosted_start(const struct hvsim_config *cfg)
     if (sim == NULL)
         return -1;
     shutdown_hook_count = 0;
-    deferred_count = 0;
     idle_hook = NULL;
+    exit_pending = in_exit_hook = in_handler = false;
     next_idle_poll = 0;
     struct mem_region arena = { 0, hvsim_guest_mem_size(sim) / PAGE_SIZE, MEM_USABLE, 0 };
     bitmap = calloc(page_alloc_bitmap_words(&arena, 1), sizeof(uint64_t));
@@ -238,6 +295,7 @@ int hosted_start(const struct hvsim_config *cfg)
     irqs_on = true;
     hvsim_set_irq_handler(sim, take_interrupt, NULL);
     hosted_console_clear();
+    threads_init();   /* the caller becomes the boot thread; dispatch and worker start anew */
     return 0;
 }
 
@@ -287,8 +345,6 @@ void hvrt_set_wall_clock_ns(int64_t ns) { wall_offset_ns = ns - (int64_t)platfor
 
 uint64_t hvrt_reference_time_100ns(void) { return hvsim_time_ref_count(sim); }
 
-void hvrt_defer(void (*fn)(void *arg), void *arg) { platform_defer(fn, arg); }
-
 /* Power-off and reset end the "run": back to hosted_catch_poweroff. */
 static jmp_buf *poweroff_target;
 static int poweroff_kind;
@@ -301,16 +357,22 @@ void hosted_catch_poweroff(jmp_buf *target)
     poweroff_kind = 0;
 }
 
+static void jump_to_catcher(void)
+{
+    longjmp(*poweroff_target, 1);
+}
+
+/* From any thread (the shutdown service runs on the worker): the run ends
+ * on the boot thread, where the test's setjmp is. */
 __attribute__((noreturn)) static void end_run(int kind)
 {
     hosted_run_shutdown_hooks();   /* as the runtime does: UNLOAD, then teardown */
     poweroff_kind = kind;
-    deferred_running = false;   /* the longjmp leaves any deferred work for good */
     if (poweroff_target == NULL) {
         fprintf(stderr, "hosted: power-off with nobody to catch it\n");
         abort();
     }
-    longjmp(*poweroff_target, 1);
+    thread_unwind_to_boot(jump_to_catcher);
 }
 
 void hvrt_poweroff(void) { end_run(HOSTED_POWEROFF); }
@@ -320,9 +382,7 @@ void platform_at_idle(void (*fn)(void)) { idle_hook = fn; }
 
 void hvrt_sleep_us(uint64_t us)
 {
-    uint64_t until = platform_time_ns() + us * 1000;
-    while (platform_time_ns() < until)
-        platform_wait_until(until);
+    thread_sleep_until(platform_time_ns() + us * 1000);
 }
 
 int hosted_run_app(const char *command_line)

@@ -21,8 +21,9 @@ uint64_t hosted_pages_in_use(void);
 const char *hosted_console(void);
 void hosted_console_clear(void);
 
-/* Runs work interrupt handlers deferred (platform_defer), as the image does
- * when an interrupt returns; the guest's waits run it too. */
+/* Runs the exits of interrupts hvsim delivered during the test's own hvsim
+ * calls, then lets the dispatch and worker threads run until no dpc or work
+ * item is left; the guest's waits do the same. */
 void hosted_run_deferred(void);
 
 /* What the image does before power-off: runs platform_at_shutdown hooks. */
