@@ -528,6 +528,8 @@ void threads_init(void)
     platform_irq_state s = platform_irq_save();
     if (initialized)
         reset();
+    else
+        dpc_reset();   /* the work queue's event is auto-reset from the first run on */
     current = &boot_thread;
     boot_thread.state = RUNNING;
     boot_thread.preempt_off = 0;
