@@ -120,7 +120,8 @@ test_ic_SRCS         := $(HOSTED_SRCS) $(VMBUS_SRCS) $(wildcard apps/ic/*.c)
 test_integrity_SRCS  := $(HOSTED_SRCS) $(VMBUS_SRCS)
 test_faults_SRCS     := $(HOSTED_SRCS) $(VMBUS_SRCS)
 DRIVER_SRCS := $(wildcard drivers/netvsc/*.c)
-test_netvsc_SRCS     := $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS)
+test_netvsc_SRCS     := $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS) $(wildcard apps/netinfo/*.c)
+test_netvsc_tap_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS)
 test_ring_SRCS       := vmbus/ring.c
 test_gpadl_msgs_SRCS := vmbus/gpadl_msgs.c
 $(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRCS)))
@@ -169,7 +170,11 @@ $(BUILD)/bench/bench_open: tests/bench/bench_open.c $(HOSTED_SRCS) $(VMBUS_SRCS)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(BENCH_CFLAGS) $^ -o $@ -lpthread
 
-bench: $(IMAGE) $(BUILD)/bench/bench_ring $(BUILD)/bench/bench_open $(BUILD)/host/test_integrity
+$(BUILD)/bench/bench_netvsc: tests/bench/bench_netvsc.c $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(BENCH_CFLAGS) $^ -o $@ -lpthread
+
+bench: $(IMAGE) $(BUILD)/bench/bench_ring $(BUILD)/bench/bench_open $(BUILD)/bench/bench_netvsc $(BUILD)/host/test_integrity
 	@scripts/bench.sh $(IMAGE) $(BUILD)/bench
 
 clean:

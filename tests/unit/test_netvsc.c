@@ -457,6 +457,16 @@ static void test_a_nic_offered_late(void)
     shutdown();
 }
 
+static void test_netinfo_app(void)
+{
+    boot();
+    CHECK_EQ(hosted_run_app("netinfo"), 0);
+    shutdown();
+    boot_with(false, NULL);
+    CHECK_EQ(hosted_run_app("netinfo"), 1);
+    shutdown();
+}
+
 int main(void)
 {
     RUN_TEST(test_bring_up_at_each_nvsp_version);
@@ -472,5 +482,6 @@ int main(void)
     RUN_TEST(test_small_rings_lose_nothing);
     RUN_TEST(test_rescind_while_frames_flow);
     RUN_TEST(test_a_nic_offered_late);
+    RUN_TEST(test_netinfo_app);
     return check_summary();
 }
