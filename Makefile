@@ -38,7 +38,7 @@ LDFLAGS_EFI := --apply-dynamic-relocs --no-undefined -nostdlib -znocombreloc -sh
 PE_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
     -j '.rel.*' -j '.rela.*' -j .reloc -j .bss
 
-RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c vmbus/*.c lib/*.c) arch/x86_64/entry.S \
+RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c vmbus/*.c lib/*.c drivers/*/*.c) arch/x86_64/entry.S \
     arch/x86_64/context.S
 APP_SRCS     := $(foreach a,$(APPS),$(wildcard apps/$(a)/*.c))
 IMAGE_OBJS   := $(patsubst %,$(BUILD)/obj/%.o,$(RUNTIME_SRCS) $(APP_SRCS))
@@ -127,6 +127,9 @@ test_apps_vmbus_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS) $(wildcard apps/echo/*.c ap
 test_ic_SRCS         := $(HOSTED_SRCS) $(VMBUS_SRCS) $(wildcard apps/ic/*.c)
 test_integrity_SRCS  := $(HOSTED_SRCS) $(VMBUS_SRCS)
 test_faults_SRCS     := $(HOSTED_SRCS) $(VMBUS_SRCS)
+DRIVER_SRCS := $(wildcard drivers/netvsc/*.c)
+test_netvsc_SRCS     := $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS) $(wildcard apps/netinfo/*.c)
+test_netvsc_tap_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS)
 test_ring_SRCS       := vmbus/ring.c
 test_gpadl_msgs_SRCS := vmbus/gpadl_msgs.c
 $(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRCS)))
@@ -202,8 +205,12 @@ $(BUILD)/bench/bench_threads: tests/bench/bench_threads.c $(HOSTED_SRCS)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(BENCH_CFLAGS) $^ -o $@ -lpthread
 
+$(BUILD)/bench/bench_netvsc: tests/bench/bench_netvsc.c $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(BENCH_CFLAGS) $^ -o $@ -lpthread
+
 bench: $(IMAGE) $(BUILD)/bench/bench_ring $(BUILD)/bench/bench_open $(BUILD)/bench/bench_peer \
-        $(BUILD)/bench/bench_kmcl $(BUILD)/bench/bench_threads $(BUILD)/host/test_integrity
+        $(BUILD)/bench/bench_kmcl $(BUILD)/bench/bench_threads $(BUILD)/bench/bench_netvsc $(BUILD)/host/test_integrity
 	@scripts/bench.sh $(IMAGE) $(BUILD)/bench
 
 clean:

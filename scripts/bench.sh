@@ -28,6 +28,10 @@
 #   integrity_1e8_failures 0 when 10^8 packets came back through echo all, once, in order
 #   thread_switch_ns       one switch between two yielding threads (hosted, same assembly)
 #   dpc_latency_ns         dpc_queue to the dpc running on the dispatch thread (hosted)
+#   netvsc_fps_{64,1514}_{tx,rx}, netvsc_gbps_1514_{tx,rx}   frames through the netvsc
+#                          driver and hvsim's netvsc host, hosted, one thread; beside
+#                          them netvsc_ring_pps_{64,1514}, netvsc_ring_gbps_1514: the
+#                          ring alone with packets of the same sizes, same run (the limit)
 # Usage: bench.sh IMAGE BENCH_DIR (the Makefile passes them)
 set -euo pipefail
 image=${1:?usage: bench.sh IMAGE BENCH_DIR}
@@ -144,6 +148,8 @@ for d in tx rx; do
     put "ring_instr_${d}_64_kmcl" "$r"
     put "kmcl_vs_ring_${d}_64" "$(ratio "$k" "$r")"
 done
+echo "bench: frames through the netvsc driver, hosted ..." >&2
+while read -r key value; do put "$key" "$value"; done < <("$bench/bench_netvsc" | grep "^netvsc_")
 
 echo "bench: integrity, 10^8 packets through echo (a few minutes) ..." >&2
 if [ -x build/host/test_integrity ] && INTEGRITY_PACKETS=100000000 build/host/test_integrity > "$out/integrity.log" 2>&1; then
