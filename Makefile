@@ -34,7 +34,7 @@ LDFLAGS_EFI := --apply-dynamic-relocs --no-undefined -nostdlib -znocombreloc -sh
 PE_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
     -j '.rel.*' -j '.rela.*' -j .reloc -j .bss
 
-RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c vmbus/*.c lib/*.c) arch/x86_64/entry.S
+RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c vmbus/*.c lib/*.c drivers/*/*.c) arch/x86_64/entry.S
 APP_SRCS     := $(foreach a,$(APPS),$(wildcard apps/$(a)/*.c))
 IMAGE_OBJS   := $(patsubst %,$(BUILD)/obj/%.o,$(RUNTIME_SRCS) $(APP_SRCS))
 
@@ -119,6 +119,9 @@ test_apps_vmbus_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS) $(wildcard apps/echo/*.c ap
 test_ic_SRCS         := $(HOSTED_SRCS) $(VMBUS_SRCS) $(wildcard apps/ic/*.c)
 test_integrity_SRCS  := $(HOSTED_SRCS) $(VMBUS_SRCS)
 test_faults_SRCS     := $(HOSTED_SRCS) $(VMBUS_SRCS)
+DRIVER_SRCS := $(wildcard drivers/netvsc/*.c)
+test_netvsc_SRCS     := $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS) $(wildcard apps/netinfo/*.c)
+test_netvsc_tap_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS)
 test_ring_SRCS       := vmbus/ring.c
 test_gpadl_msgs_SRCS := vmbus/gpadl_msgs.c
 $(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRCS)))
@@ -190,8 +193,12 @@ $(BUILD)/bench/bench_kmcl: tests/bench/bench_kmcl.c $(HOSTED_SRCS) $(VMBUS_SRCS)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(BENCH_CFLAGS) -gdwarf-4 $^ -o $@ -lpthread
 
+$(BUILD)/bench/bench_netvsc: tests/bench/bench_netvsc.c $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(BENCH_CFLAGS) $^ -o $@ -lpthread
+
 bench: $(IMAGE) $(BUILD)/bench/bench_ring $(BUILD)/bench/bench_open $(BUILD)/bench/bench_peer \
-        $(BUILD)/bench/bench_kmcl $(BUILD)/host/test_integrity
+        $(BUILD)/bench/bench_kmcl $(BUILD)/bench/bench_netvsc $(BUILD)/host/test_integrity
 	@scripts/bench.sh $(IMAGE) $(BUILD)/bench
 
 clean:

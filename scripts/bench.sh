@@ -26,6 +26,10 @@
 #                          the host placed the two vCPUs, which the ring figures follow
 #   open_msgs_N            messages posted to open a channel with N-page rings
 #   integrity_1e8_failures 0 when 10^8 packets came back through echo all, once, in order
+#   netvsc_fps_{64,1514}_{tx,rx}, netvsc_gbps_1514_{tx,rx}   frames through the netvsc
+#                          driver and hvsim's netvsc host, hosted, one thread; beside
+#                          them netvsc_ring_pps_{64,1514}, netvsc_ring_gbps_1514: the
+#                          ring alone with packets of the same sizes, same run (the limit)
 # Usage: bench.sh IMAGE BENCH_DIR (the Makefile passes them)
 set -euo pipefail
 image=${1:?usage: bench.sh IMAGE BENCH_DIR}
@@ -87,6 +91,8 @@ fi
 echo "bench: hosted ring and control path ..." >&2
 while read -r key value; do put "$key" "$value"; done < <("$bench/bench_ring")
 while read -r key value; do put "$key" "$value"; done < <("$bench/bench_open")
+echo "bench: frames through the netvsc driver, hosted ..." >&2
+while read -r key value; do put "$key" "$value"; done < <("$bench/bench_netvsc" | grep "^netvsc_")
 
 echo "bench: hvrt's ring against DPDK's (interleaved runs, medians; about a minute) ..." >&2
 while read -r key value; do put "$key" "$value"; done < <("$bench/bench_peer")

@@ -72,8 +72,11 @@ static void free_buffers(VMBCHANNEL ch)
     free(ch->completions);
     free(ch->completion_data);
     free(ch->receive_buffer);
+    free(ch->mdl_pool);
     ch->completions = NULL;
     ch->completion_data = ch->receive_buffer = NULL;
+    ch->mdl_pool = NULL;
+    ch->xfer_gpadl = 0;   /* the close tore it down */
 }
 
 NTSTATUS VmbChannelEnable(VMBCHANNEL Channel)
@@ -94,17 +97,22 @@ NTSTATUS VmbChannelEnable(VMBCHANNEL Channel)
         return nt;
     }
 
-    uint32_t receive_size = ch->max_packet + 64;   /* descriptor, extension and trailer */
+    /* descriptor, extension and trailer; a transfer-page packet's
+     * extension holds up to max_chain ranges */
+    ch->receive_size = ch->max_packet + 64 + ch->max_chain * 8;
     ch->completions = calloc(ch->quota, sizeof(*ch->completions));
     ch->completion_data = malloc((size_t)ch->quota * ch->max_packet);
-    ch->receive_buffer = malloc(receive_size);
-    if (ch->completions == NULL || ch->completion_data == NULL || ch->receive_buffer == NULL) {
+    ch->receive_buffer = malloc(ch->receive_size);
+    ch->mdl_pool = ch->max_chain ? calloc((size_t)ch->quota * ch->max_chain, sizeof(MDL)) : NULL;
+    if (ch->completions == NULL || ch->completion_data == NULL || ch->receive_buffer == NULL ||
+        (ch->max_chain != 0 && ch->mdl_pool == NULL)) {
         free_buffers(ch);
         return STATUS_NO_MEMORY;
     }
     for (uint32_t i = 0; i < ch->quota; i++) {
         ch->completions[i].channel = ch;
         ch->completions[i].data = ch->completion_data + (size_t)i * ch->max_packet;
+        ch->completions[i].mdls = ch->mdl_pool ? ch->mdl_pool + (size_t)i * ch->max_chain : NULL;
     }
     ch->outstanding = 0;
     ch->failed = false;

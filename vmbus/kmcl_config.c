@@ -20,7 +20,7 @@ NTSTATUS VmbChannelInitSetMaximumExternalData(VMBCHANNEL Channel, UINT32 DataSiz
         return STATUS_INVALID_PARAMETER_1;
     if (DataSize == 0)
         return STATUS_INVALID_PARAMETER_2;
-    if (ChainLength == 0)
+    if (ChainLength == 0 || ChainLength > 8192)
         return STATUS_INVALID_PARAMETER_3;
     Channel->max_external = DataSize;
     Channel->max_chain = ChainLength;

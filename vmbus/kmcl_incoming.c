@@ -32,6 +32,28 @@ static void complete_transaction(VMBCHANNEL ch, const struct vmbus_packet *pkt)
         p->completion(p, STATUS_SUCCESS, (PVOID)pkt->payload, pkt->payload_len);
 }
 
+/* The transfer page set of a channel is the first GPADL its client created
+ * (netvsc's receive buffer: NVSP has it created before anything else); the
+ * host names it by an id of the client's protocol, which KMCL cannot check.
+ * Each range becomes one MDL into that buffer, checked against its size. */
+static NTSTATUS transfer_pages_to_mdls(VMBCHANNEL ch, const struct vmbus_packet *pkt, MDL *mdls)
+{
+    struct vmbus_xfer_pages x;
+    if (mdls == NULL || ch->xfer_gpadl == 0 || vmbus_xfer_pages_parse(pkt, &x) != VMBUS_RING_OK)
+        return STATUS_NOT_SUPPORTED;
+    if (x.range_count == 0 || x.range_count > ch->max_chain)
+        return STATUS_INVALID_PARAMETER;
+    for (uint32_t i = 0; i < x.range_count; i++) {
+        struct vmbus_xfer_range r = vmbus_xfer_pages_range(&x, i);
+        if (r.byte_count == 0 || r.byte_offset >= ch->xfer_bytes || r.byte_count > ch->xfer_bytes - r.byte_offset)
+            return STATUS_INVALID_PARAMETER;   /* outside the set: the host is at fault */
+        uint8_t *va = ch->xfer_va + r.byte_offset;
+        mdls[i] = (MDL){ i + 1 < x.range_count ? &mdls[i + 1] : NULL, (PVOID)((uintptr_t)va & ~(uintptr_t)4095),
+                         (UINT32)((uintptr_t)va & 4095), r.byte_count };
+    }
+    return STATUS_SUCCESS;
+}
+
 /* Delivers what the ring holds while the channel is active and under its
  * quota. Runs with interrupts off. Completions are handled even while
  * paused: they retire our own sends. */
@@ -45,7 +67,7 @@ void kmcl_drain(VMBCHANNEL ch)
         while (ch->state != KMCL_DISABLED && !ch->failed && ch->outstanding < ch->quota) {
             struct vmbus_packet pkt;
             enum vmbus_ring_result why;
-            int status = vmbus_channel_peek(&ch->core, ch->receive_buffer, ch->max_packet + 64, &pkt, &why);
+            int status = vmbus_channel_peek(&ch->core, ch->receive_buffer, ch->receive_size, &pkt, &why);
             if (status == VMBUS_E_BUSY)
                 break;
             if (status != VMBUS_OK) {
@@ -67,6 +89,9 @@ void kmcl_drain(VMBCHANNEL ch)
             c->transaction_id = pkt.transaction_id;
             c->length = length;
             memcpy(c->data, pkt.payload, length);
+            c->external_status = STATUS_NOT_SUPPORTED;
+            if (pkt.type == VMBUS_PACKET_DATA_XFER_PAGES)
+                c->external_status = transfer_pages_to_mdls(ch, &pkt, c->mdls);
             ch->outstanding++;
             delivered++;
             if (ch->process_packet != NULL)
@@ -139,9 +164,14 @@ void VmbChannelPacketFail(VMBPACKETCOMPLETION Packet)
 
 NTSTATUS VmbChannelPacketGetExternalData(VMBPACKETCOMPLETION Packet, UINT32 Flags, PMDL *Mdl)
 {
-    (void)Packet;
-    (void)Flags;
-    if (Mdl != NULL)
-        *Mdl = NULL;
-    return STATUS_NOT_SUPPORTED;   /* hosts send no external data to a guest */
+    if (Mdl == NULL)
+        return STATUS_INVALID_PARAMETER_3;
+    *Mdl = NULL;
+    if (Packet == NULL || !Packet->in_use)
+        return STATUS_INVALID_PARAMETER_1;
+    if (Flags & ~VMBUS_CHANNEL_PACKET_EXTERNAL_DATA_FLAG_READ_ONLY)
+        return STATUS_INVALID_PARAMETER_2;
+    if (NT_SUCCESS(Packet->external_status))
+        *Mdl = Packet->mdls;
+    return Packet->external_status;
 }

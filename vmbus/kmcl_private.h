@@ -28,6 +28,10 @@ struct vmb_packet_completion {
     uint64_t transaction_id;
     uint32_t length;
     uint8_t *data;                /* max_packet bytes, copied out of the ring */
+    /* A transfer-page packet: its ranges as an MDL chain into the channel's
+     * transfer page set (max_chain entries), or why there is none. */
+    PMDL mdls;
+    NTSTATUS external_status;
 };
 
 struct vmb_packet {
@@ -61,6 +65,12 @@ struct vmb_channel {
     struct vmbus_channel core;
     struct vmb_packet_completion *completions;
     uint8_t *completion_data, *receive_buffer;
+    uint32_t receive_size;        /* bytes of receive_buffer */
+    MDL *mdl_pool;                /* quota * max_chain MDLs, when max_chain is set */
+    /* The transfer page set: the first GPADL the client created (see
+     * kmcl_incoming.c), what it describes. */
+    uint32_t xfer_gpadl, xfer_bytes;
+    uint8_t *xfer_va;
     uint32_t outstanding;         /* delivered, not yet completed */
     VMBPACKET transactions[KMCL_MAX_TRANSACTIONS];
     uint32_t next_transaction;

@@ -231,6 +231,13 @@ void VmbChannelDeleteGpadl(VMBCHANNEL Channel, UINT32 GpadlHandle);
 NTSTATUS VmbChannelMapGpadl(VMBCHANNEL Channel, UINT32 Flags, UINT32 GpadlHandle, PMDL *Mdl);
 void VmbChannelUnmapGpadl(VMBCHANNEL Channel, UINT32 GpadlHandle);
 
+/* hvrt's extension: PageCount zeroed, page-aligned pages that can back a
+ * GPADL or GPA-direct data (memory the host can be told about), or NULL.
+ * Free them with HvrtFreePages only after the host let go (the GPADL is
+ * deleted, the send completed). */
+PVOID HvrtAllocatePages(UINT32 PageCount);
+void HvrtFreePages(PVOID Pages, UINT32 PageCount);
+
 /* ---- server-only: not supported in a guest ---- */
 
 NTSTATUS VmbServerChannelInitSetTargetInterfaceId(VMBCHANNEL Channel, GUID InterfaceType, GUID InterfaceInstance);

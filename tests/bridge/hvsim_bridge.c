@@ -31,6 +31,7 @@
 #include "tests/hvsim/hvsim.h"
 #include "tests/hvsim/vmbus_host.h"
 #include "tests/hvsim/vmbus_ic.h"
+#include "tests/hvsim/dev_netvsc.h"
 
 #define VP 0
 #define WAIT_FOR_QEMU_S 30
@@ -51,6 +52,7 @@ struct options {
     uint32_t spurious_every_ms; /* a VMBus SINT interrupt with nothing behind it, this often */
     bool duplicate_replies, reorder_replies;   /* every host->guest message type */
     long rescind_after_ms;      /* -1: never; else rescind the first channel that opens, this much later */
+    const char *tap;            /* netvsc's frames to and from this TAP interface (NULL: the in-process port) */
     bool verbose;
 };
 
@@ -108,7 +110,9 @@ static void usage(int status)
             "  --vmbus             which host to play: Hyper-V (default, up to 6.0) or QEMU (up to 4.0)\n"
             "  --max-version       the highest VMBus version the host accepts\n"
             "  --devices           offered devices, comma-separated, from: echo sink source heartbeat\n"
-            "                      shutdown timesync kvp (default: echo,heartbeat,shutdown,timesync,kvp)\n"
+            "                      shutdown timesync kvp netvsc (default: echo,heartbeat,shutdown,timesync,kvp)\n"
+            "  --tap NAME          netvsc's frames go to and come from the TAP interface NAME (created\n"
+            "                      if missing; root; put it in a network namespace of your own)\n"
             "  --shutdown-after MS ask the guest to shut down MS ms after its shutdown service is up\n"
             "  a hostile host:\n"
             "  --lose-interrupts N the first N interrupts of the VMBus SINT go nowhere (the guest must poll)\n"
@@ -253,7 +257,7 @@ static const struct { const char *name; enum hvsim_vmbus_model_id model; } devic
     { "echo", HVSIM_VMBUS_ECHO },           { "sink", HVSIM_VMBUS_SINK },
     { "source", HVSIM_VMBUS_SOURCE },       { "heartbeat", HVSIM_VMBUS_HEARTBEAT },
     { "shutdown", HVSIM_VMBUS_SHUTDOWN },   { "timesync", HVSIM_VMBUS_TIMESYNC },
-    { "kvp", HVSIM_VMBUS_KVP },
+    { "kvp", HVSIM_VMBUS_KVP },             { "netvsc", HVSIM_VMBUS_NETVSC },
 };
 
 static void create_host(struct bridge *b)
@@ -271,6 +275,11 @@ static void create_host(struct bridge *b)
     }
 
     static struct hvsim_vmbus_device devices[16];
+    static struct hvsim_netvsc_config netvsc;
+    if (b->opt.tap != NULL && (netvsc.tap_fd = hvsim_tap_open(b->opt.tap)) < 0) {
+        say("error: cannot open the TAP interface %s: %s", b->opt.tap, strerror(errno));
+        exit(3);
+    }
     uint32_t count = 0;
     char list[128];
     snprintf(list, sizeof(list), "%s", b->opt.devices);
@@ -282,7 +291,7 @@ static void create_host(struct bridge *b)
             say("error: unknown device '%s' (or more than 16)", name);
             exit(2);
         }
-        devices[count++] = (struct hvsim_vmbus_device){ .model = device_names[i].model };
+        devices[count++] = (struct hvsim_vmbus_device){ .model = device_names[i].model, .netvsc = &netvsc };
     }
     struct hvsim_vmbus_config vcfg;
     hvsim_vmbus_config_default(&vcfg, b->opt.flavor);

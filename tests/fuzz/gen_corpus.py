@@ -323,4 +323,55 @@ for m in (0, 1, 2, 3):
 put("fuzz_kmcl", "rescind-inside-open", b"\0" + op(10, SINK | 0x40, 0, 0, 2000) + op(11, SINK))
 put("fuzz_kmcl", "misuse", b"\0" + op(13, SINK, 0, 4) + op(13, ECHO, 0, 4))
 put("fuzz_kmcl", "time-passes", b"\0" + op(5, SINK, 1, 4) + op(14, 0, 0, 0, 19999999))
+
+# ---- fuzz_netvsc: records [kind][u16 len][bytes] (see tests/fuzz/fuzz_netvsc.c)
+def nrec(kind, payload):
+    return bytes([kind]) + struct.pack("<H", len(payload)) + payload
+
+
+def rndis(mtype, body):
+    return struct.pack("<II", mtype, 8 + len(body)) + body
+
+
+def deliver(offset, msg, channel_type=1):
+    """The host writes msg at offset of the receive buffer, then a transfer-page packet names it."""
+    return (nrec(2, struct.pack("<I", offset) + msg) +
+            nrec(3, bytes([1]) + struct.pack("<II", offset, len(msg)) +
+                 struct.pack("<IIII", 107, channel_type, 0xFFFFFFFF, 0)))
+
+
+def done():
+    return nrec(4, struct.pack("<II", 108, 1))   # the host completes the oldest send
+
+
+def bring_up(version=0x60001):
+    b = nrec(0, struct.pack("<IIII", 2, 0xFFFFFFFF, 34, 1))
+    b += nrec(0, struct.pack("<IIIIIII", 102, 1, 1, 0, 1806, 36, 1806 * 36))
+    b += nrec(0, struct.pack("<III", 105, 1, 6144))
+    b += deliver(0, rndis(0x80000002, struct.pack("<11I", 1, 0, 1, 0, 1, 0, 8, 0x4000, 3, 0, 0))) + done()
+    b += deliver(2048, rndis(0x80000004, struct.pack("<4I", 2, 0, 6, 16) + bytes.fromhex("00155d687601"))) + done()
+    b += deliver(4096, rndis(0x80000004, struct.pack("<5I", 3, 0, 4, 16, 1500))) + done()
+    b += deliver(6144, rndis(0x80000004, struct.pack("<5I", 4, 0, 4, 16, 0))) + done()
+    b += deliver(8192, rndis(0x80000004, struct.pack("<5I", 5, 0, 4, 16, 100000000))) + done()
+    b += deliver(10240, rndis(0x80000005, struct.pack("<2I", 6, 0))) + done()
+    return b
+
+
+frame = bytes.fromhex("ffffffffffff00155d00000208060001080006040001") + b"\0" * 38
+data_msg = rndis(1, struct.pack("<9I", 36, len(frame), 0, 0, 0, 0, 0, 0, 0) + frame)
+put("fuzz_netvsc", "bring-up", bring_up())
+put("fuzz_netvsc", "frames", bring_up() + deliver(12288, data_msg, 0) + nrec(5, struct.pack("<H", 60)) + done() +
+    nrec(5, struct.pack("<H", 1514)) + done())
+put("fuzz_netvsc", "indications", bring_up() +
+    deliver(12288, rndis(7, struct.pack("<3I", 0x4001000C, 0, 0))) +
+    deliver(14336, rndis(7, struct.pack("<3I", 0x40010013, 4, 12) + struct.pack("<I", 10000))) +
+    deliver(16384, rndis(7, struct.pack("<3I", 0x40010018, 0, 0))) +
+    deliver(18432, rndis(8, struct.pack("<I", 77))) + done())
+put("fuzz_netvsc", "two-frames-one-packet", bring_up() + nrec(2, struct.pack("<I", 20480) + data_msg) +
+    nrec(2, struct.pack("<I", 22528) + data_msg) +
+    nrec(3, bytes([2]) + struct.pack("<IIII", 20480, len(data_msg), 22528, len(data_msg)) +
+         struct.pack("<IIII", 107, 0, 0xFFFFFFFF, 0)))
+put("fuzz_netvsc", "inband", bring_up() + nrec(1, struct.pack("<III", 134, 16, 12) + b"\0" * 64) +
+    nrec(1, struct.pack("<II", 129, 1)))
+put("fuzz_netvsc", "old-version", nrec(0, struct.pack("<IIII", 2, 0, 0, 0)) * 5 + bring_up())
 print("seed corpora written to", ROOT)

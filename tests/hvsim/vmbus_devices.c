@@ -10,6 +10,7 @@
 
 #include "tests/hvsim/vmbus_host.h"
 #include "tests/hvsim/vmbus_ic.h"
+#include "tests/hvsim/dev_netvsc.h"
 
 #define PAGE 4096u
 
@@ -179,23 +180,27 @@ static enum hvsim_vmbus_verdict inert_on_packet(struct hvsim_vmbus_chan *ch, con
 
 static const struct hvsim_vmbus_model models[HVSIM_VMBUS_MODEL_COUNT] = {
     { HVSIM_VMBUS_ECHO, "echo", HVSIM_VMBUS_CLASS_ECHO,
-      VMBUS_GUID(0, 0x6563, 0x686f, 0x8000, 0x000000000001ull), echo_on_packet, NULL, NULL },
+      VMBUS_GUID(0, 0x6563, 0x686f, 0x8000, 0x000000000001ull), echo_on_packet, NULL, NULL, NULL },
     { HVSIM_VMBUS_SINK, "sink", HVSIM_VMBUS_CLASS_SINK,
-      VMBUS_GUID(0, 0x7369, 0x6e6b, 0x8000, 0x000000000002ull), sink_on_packet, NULL, NULL },
+      VMBUS_GUID(0, 0x7369, 0x6e6b, 0x8000, 0x000000000002ull), sink_on_packet, NULL, NULL, NULL },
     { HVSIM_VMBUS_SOURCE, "source", HVSIM_VMBUS_CLASS_SOURCE,
-      VMBUS_GUID(0, 0x7372, 0x6300, 0x8000, 0x000000000003ull), source_on_packet, source_pump, NULL },
+      VMBUS_GUID(0, 0x7372, 0x6300, 0x8000, 0x000000000003ull), source_on_packet, source_pump, NULL, NULL },
     { HVSIM_VMBUS_INERT, "inert", VMBUS_GUID(0, 0, 0, 0, 0ull),
-      VMBUS_GUID(0, 0x696e, 0x6572, 0x8000, 0x000000000004ull), inert_on_packet, NULL, NULL },
+      VMBUS_GUID(0, 0x696e, 0x6572, 0x8000, 0x000000000004ull), inert_on_packet, NULL, NULL, NULL },
     /* IC models (vmbus_ic.c). Their instance GUIDs are fixed on real hosts:
      * pass the device's instance_id, or the host puts the relid in data1. */
     { HVSIM_VMBUS_HEARTBEAT, "heartbeat", VMBUS_CLASS_HEARTBEAT, VMBUS_INSTANCE_HEARTBEAT,
-      hvsim_ic_on_packet, hvsim_ic_on_room, hvsim_ic_on_open },
+      hvsim_ic_on_packet, hvsim_ic_on_room, hvsim_ic_on_open, NULL },
     { HVSIM_VMBUS_SHUTDOWN, "shutdown", VMBUS_CLASS_SHUTDOWN, VMBUS_INSTANCE_SHUTDOWN,
-      hvsim_ic_on_packet, hvsim_ic_on_room, hvsim_ic_on_open },
+      hvsim_ic_on_packet, hvsim_ic_on_room, hvsim_ic_on_open, NULL },
     { HVSIM_VMBUS_TIMESYNC, "timesync", VMBUS_CLASS_TIMESYNC, VMBUS_INSTANCE_TIMESYNC,
-      hvsim_ic_on_packet, hvsim_ic_on_room, hvsim_ic_on_open },
+      hvsim_ic_on_packet, hvsim_ic_on_room, hvsim_ic_on_open, NULL },
     { HVSIM_VMBUS_KVP, "kvp", VMBUS_CLASS_KVP, VMBUS_INSTANCE_KVP,
-      hvsim_ic_on_packet, hvsim_ic_on_room, hvsim_ic_on_open },
+      hvsim_ic_on_packet, hvsim_ic_on_room, hvsim_ic_on_open, NULL },
+    /* The synthetic NIC (dev_netvsc.c), class f8615163-df3e-46c5-913f-f2d2f965ed0e. */
+    { HVSIM_VMBUS_NETVSC, "netvsc", VMBUS_GUID(0xf8615163u, 0xdf3e, 0x46c5, 0x913f, 0xf2d2f965ed0eull),
+      VMBUS_GUID(0, 0x6e65, 0x7476, 0x8000, 0x000000000005ull), hvsim_netvsc_on_packet, hvsim_netvsc_on_room,
+      hvsim_netvsc_on_open, hvsim_netvsc_on_close },
 };
 
 const struct hvsim_vmbus_model *hvsim_vmbus_model(enum hvsim_vmbus_model_id id)

@@ -39,6 +39,8 @@ struct hvsim_vmbus_chan {
     struct vmbus_ring in_ring;  /* host->guest: we write it */
     uint8_t *buf;               /* one packet copied out of out_ring */
     uint32_t buf_size;
+    const void *model_config;   /* the device's (netvsc) */
+    void *model_state;          /* the model's, while open */
 };
 
 struct gpadl {
@@ -303,6 +305,9 @@ static void chan_close(struct hvsim_vmbus_chan *ch)
 {
     if (ch->info.state != HVSIM_CHAN_OPEN)
         return;
+    if (ch->model->on_close)
+        ch->model->on_close(ch);
+    ch->model_state = NULL;
     hvsim_unregister_event_port(ch->vb->sim, ch->info.connection_id);
     struct gpadl *g = find_gpadl(ch->vb, ch->info.ring_gpadl, true);
     if (g)
@@ -345,6 +350,7 @@ static void chan_init(struct hvsim_vmbus_chan *ch, uint32_t relid, const struct 
     ch->sub_channel_index = dev->sub_channel_index;
     ch->mmio_megabytes = dev->mmio_megabytes;
     ch->dedicated_interrupt = is_qemu(ch->vb) || dev->dedicated_interrupt;
+    ch->model_config = dev->netvsc;
 }
 
 /* Field by field from reference section 6, OFFERCHANNEL. */
@@ -1006,6 +1012,23 @@ int hvsim_vmbus_chan_send(struct hvsim_vmbus_chan *ch, const struct vmbus_packet
 }
 
 struct hvsim *hvsim_vmbus_chan_sim(struct hvsim_vmbus_chan *ch) { return ch->vb->sim; }
+void **hvsim_vmbus_chan_model_state(struct hvsim_vmbus_chan *ch) { return &ch->model_state; }
+const void *hvsim_vmbus_chan_model_config(struct hvsim_vmbus_chan *ch) { return ch->model_config; }
+
+struct hvsim_vmbus_chan *hvsim_vmbus_chan_find(struct hvsim_vmbus *vb, uint32_t relid)
+{
+    struct hvsim_vmbus_chan *ch = find_chan(vb, relid);
+    return ch && ch->info.state == HVSIM_CHAN_OPEN ? ch : NULL;
+}
+
+const uint64_t *hvsim_vmbus_chan_gpadl(struct hvsim_vmbus_chan *ch, uint32_t handle, uint32_t *page_count)
+{
+    struct gpadl *g = find_gpadl(ch->vb, handle, true);
+    if (!g || g->relid != ch->info.relid || g->in_use || !g->whole_pages)
+        return NULL;
+    *page_count = g->page_count;
+    return g->pfns;
+}
 struct hvsim_vmbus_channel_info *hvsim_vmbus_chan_info(struct hvsim_vmbus_chan *ch) { return &ch->info; }
 struct hvsim_vmbus_counters *hvsim_vmbus_chan_counters(struct hvsim_vmbus_chan *ch) { return &ch->vb->counters; }
 

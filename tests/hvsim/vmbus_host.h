@@ -22,6 +22,8 @@
 #include "vmbus/ring.h"
 #include "vmbus/vmbus_msgs.h"
 
+struct hvsim_netvsc_config;
+
 #define HVSIM_VMBUS_MAX_CHANNELS 64u
 #define HVSIM_VMBUS_MAX_VERSIONS 16u
 #define HVSIM_VMBUS_MAX_GPADLS   64u
@@ -54,6 +56,7 @@ enum hvsim_vmbus_model_id {
     HVSIM_VMBUS_SHUTDOWN,
     HVSIM_VMBUS_TIMESYNC,
     HVSIM_VMBUS_KVP,
+    HVSIM_VMBUS_NETVSC, /* a synthetic NIC: NVSP and RNDIS (dev_netvsc.h); config in .netvsc */
     HVSIM_VMBUS_MODEL_COUNT
 };
 
@@ -69,6 +72,7 @@ struct hvsim_vmbus_device {
     bool dedicated_interrupt;             /* Hyper-V flavour; QEMU always offers 1 */
     uint32_t source_count;                /* source: packets per guest request */
     uint32_t source_size;                 /* source: payload bytes, >= 8 (sequence number first) */
+    const struct hvsim_netvsc_config *netvsc; /* netvsc: NULL for the defaults; read at each open */
 };
 
 /* Fault switches; any of them can be changed later with hvsim_vmbus_set_faults. */
@@ -223,6 +227,9 @@ struct hvsim_vmbus_model {
     /* may be NULL: the guest opened the channel (OPENCHANNEL_RESULT status 0
      * is queued); the model may start sending. */
     void (*on_open)(struct hvsim_vmbus *vb, struct hvsim_vmbus_chan *ch);
+    /* may be NULL: the channel closed (guest close, rescind, reset); the
+     * model lets go of its state. */
+    void (*on_close)(struct hvsim_vmbus_chan *ch);
 };
 const struct hvsim_vmbus_model *hvsim_vmbus_model(enum hvsim_vmbus_model_id id);
 
@@ -233,5 +240,14 @@ struct hvsim *hvsim_vmbus_chan_sim(struct hvsim_vmbus_chan *ch);
 struct hvsim_vmbus_channel_info *hvsim_vmbus_chan_info(struct hvsim_vmbus_chan *ch);
 struct hvsim_vmbus_counters *hvsim_vmbus_chan_counters(struct hvsim_vmbus_chan *ch);
 void hvsim_vmbus_chan_log(struct hvsim_vmbus_chan *ch, const char *what);
+/* The open channel of relid, or NULL. */
+struct hvsim_vmbus_chan *hvsim_vmbus_chan_find(struct hvsim_vmbus *vb, uint32_t relid);
+/* A model's own state for this open channel (NULL at open; the model frees
+ * it in on_close), and the device's model config (hvsim_vmbus_device). */
+void **hvsim_vmbus_chan_model_state(struct hvsim_vmbus_chan *ch);
+const void *hvsim_vmbus_chan_model_config(struct hvsim_vmbus_chan *ch);
+/* The pages of a GPADL the guest created for this channel: its PFNs, in
+ * order, and their count; NULL when there is no such (complete) GPADL. */
+const uint64_t *hvsim_vmbus_chan_gpadl(struct hvsim_vmbus_chan *ch, uint32_t handle, uint32_t *page_count);
 
 #endif
