@@ -1,4 +1,4 @@
-/* What the KMCL API tests (test_kmcl.c, test_kmcl_api.c) start from:
+/* What the KMCL API tests (test_kmcl.c, test_kmcl_api.c, test_kmcl_defects.c) start from:
  * hvsim's Hyper-V flavour offering the echo device, then the sink. Like
  * check.h, it defines its statics in each test that includes it. */
 #ifndef HVRT_TESTS_KMCL_FIXTURE_H
@@ -23,5 +23,22 @@ static inline void boot(void)
 }
 
 static inline void shutdown(void) { fixture_stop(host); }
+
+/* A client channel for offers of type, configured as the tests use it
+ * (all five state callbacks, 4-page rings), still disabled. */
+static inline VMBCHANNEL fixture_client(const GUID *type, const VMB_CHANNEL_STATE_CHANGE_CALLBACKS *cb,
+                                        PFN_VMB_CHANNEL_PROCESS_PACKET process,
+                                        PFN_VMB_CHANNEL_PROCESSING_COMPLETE batch,
+                                        PFN_VMB_CHANNEL_PNP_FAILURE pnp_failure)
+{
+    VMBCHANNEL ch = NULL;
+    CHECK_EQ(VmbChannelAllocate(NULL, FALSE, &ch), STATUS_SUCCESS);
+    VMB_CHANNEL_STATE_CHANGE_CALLBACKS copy = *cb;
+    CHECK_EQ(VmbChannelInitSetStateChangeCallbacks(ch, &copy), STATUS_SUCCESS);
+    CHECK_EQ(VmbChannelInitSetProcessPacketCallbacks(ch, process, batch), STATUS_SUCCESS);
+    CHECK_EQ(VmbClientChannelInitSetTargetPnp(ch, type, NULL, pnp_failure), STATUS_SUCCESS);
+    CHECK_EQ(VmbClientChannelInitSetRingBufferPageCount(ch, 4, 4), STATUS_SUCCESS);
+    return ch;
+}
 
 #endif

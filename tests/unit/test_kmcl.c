@@ -61,8 +61,6 @@ static void evt_sent(VMBPACKET p, NTSTATUS status, PVOID buf, UINT32 len)
 
 static VMBCHANNEL make_channel(const GUID *type)
 {
-    VMBCHANNEL ch = NULL;
-    CHECK_EQ(VmbChannelAllocate(NULL, FALSE, &ch), STATUS_SUCCESS);
     VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb;
     VMB_CHANNEL_STATE_CHANGE_CALLBACKS_INIT(&cb);
     cb.EvtChannelOpened = evt_opened;
@@ -70,10 +68,7 @@ static VMBCHANNEL make_channel(const GUID *type)
     cb.EvtChannelSuspend = evt_suspend;
     cb.EvtChannelStarted = evt_started;
     cb.EvtChannelPostStarted = evt_post_started;
-    CHECK_EQ(VmbChannelInitSetStateChangeCallbacks(ch, &cb), STATUS_SUCCESS);
-    CHECK_EQ(VmbChannelInitSetProcessPacketCallbacks(ch, evt_packet, evt_batch), STATUS_SUCCESS);
-    CHECK_EQ(VmbClientChannelInitSetTargetPnp(ch, type, NULL, evt_pnp_failure), STATUS_SUCCESS);
-    CHECK_EQ(VmbClientChannelInitSetRingBufferPageCount(ch, 4, 4), STATUS_SUCCESS);
+    VMBCHANNEL ch = fixture_client(type, &cb, evt_packet, evt_batch, evt_pnp_failure);
     events[0] = '\0';
     opened_result = STATUS_SUCCESS;
     packets = completions_seen = processing_batches = held_count = 0;

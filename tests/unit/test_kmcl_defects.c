@@ -45,8 +45,6 @@ static void evt_packet(VMBCHANNEL ch, VMBPACKETCOMPLETION pc, PVOID buf, UINT32 
 
 static VMBCHANNEL channel(const GUID *type)
 {
-    VMBCHANNEL ch = NULL;
-    CHECK_EQ(VmbChannelAllocate(NULL, FALSE, &ch), STATUS_SUCCESS);
     VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb;
     VMB_CHANNEL_STATE_CHANGE_CALLBACKS_INIT(&cb);
     cb.EvtChannelOpened = evt_opened;
@@ -54,10 +52,7 @@ static VMBCHANNEL channel(const GUID *type)
     cb.EvtChannelSuspend = evt_suspend;
     cb.EvtChannelStarted = evt_started;
     cb.EvtChannelPostStarted = evt_post_started;
-    CHECK_EQ(VmbChannelInitSetStateChangeCallbacks(ch, &cb), STATUS_SUCCESS);
-    CHECK_EQ(VmbChannelInitSetProcessPacketCallbacks(ch, evt_packet, NULL), STATUS_SUCCESS);
-    CHECK_EQ(VmbClientChannelInitSetTargetPnp(ch, type, NULL, NULL), STATUS_SUCCESS);
-    CHECK_EQ(VmbClientChannelInitSetRingBufferPageCount(ch, 4, 4), STATUS_SUCCESS);
+    VMBCHANNEL ch = fixture_client(type, &cb, evt_packet, NULL, NULL);
     events[0] = '\0';
     disable_in_opened = false;
     return ch;
