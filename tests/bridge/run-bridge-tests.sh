@@ -49,7 +49,10 @@ bridge_test() {
     else
         { echo "FAIL bridged: $name: $problems"
           echo "    guest and hvsim (run-hvsim.sh --bridge \"$bridge\" ... $cmdline):"
-          grep -v 'BdsDxe\|\[2J' "$dir/both.log" | tail -n 30 | sed 's/^/    | /'; } > "$dir/result"
+          grep -v 'BdsDxe\|\[2J' "$dir/both.log" | tail -n 30 | sed 's/^/    | /'
+          # A self-checking app (hvtest, threadtest) names its failed checks
+          # with FAIL; they may be far above the tail.
+          grep -E '^FAIL' "$dir/guest.log" | head -n 10 | sed 's/^/    guest: /'; } > "$dir/result"
     fi
 }
 
