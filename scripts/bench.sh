@@ -3,7 +3,10 @@
 # Nothing here asserts: timing on a shared machine is noisy, so compare
 # figures from one run (ratios), and read docs/performance.md for what limits
 # each one.
-#   image_bytes            size of the default image
+#   image_bytes            size of the default image (every app, the network too);
+#                          limit 1 MiB (1048576)
+#   image_no_net_bytes     size of the image without the network apps
+#                          (Makefile NET_APPS); limit 256 KiB (262144)
 #   boot_wall_ms_median    QEMU+OVMF wall time from start to exit (hello), median of 5
 #   boot_guest_us          guest time from efi_main to the first app, by the TSC,
 #                          under QEMU -icount (deterministic instruction counting)
@@ -32,7 +35,7 @@
 #                          driver and hvsim's netvsc host, hosted, one thread; beside
 #                          them netvsc_ring_pps_{64,1514}, netvsc_ring_gbps_1514: the
 #                          ring alone with packets of the same sizes, same run (the limit)
-# Usage: bench.sh IMAGE BENCH_DIR (the Makefile passes them)
+# Usage: bench.sh IMAGE BENCH_DIR [NO_NET_IMAGE] (the Makefile passes them)
 set -euo pipefail
 image=${1:?usage: bench.sh IMAGE BENCH_DIR}
 bench=${2:?usage: bench.sh IMAGE BENCH_DIR}
@@ -43,6 +46,8 @@ order=()
 put() { fig[$1]=$2; order+=("$1"); }
 
 put image_bytes "$(stat -c %s "$image")"
+no_net_image=${3:-}
+[ -n "$no_net_image" ] && put image_no_net_bytes "$(stat -c %s "$no_net_image")"
 
 echo "bench: boot wall time, 5 runs of hello ..." >&2
 times=()
