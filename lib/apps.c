@@ -24,6 +24,7 @@
 /* linker/efi.lds collects every HVRT_APP and HVRT_SERVICE entry. */
 extern const struct hvrt_app __hvrt_apps_start[], __hvrt_apps_end[];
 extern const struct hvrt_service __hvrt_services_start[], __hvrt_services_end[];
+extern const struct hvrt_option __hvrt_options_start[], __hvrt_options_end[];
 
 #define MAX_SERVICES 16
 static bool service_off[MAX_SERVICES];
@@ -46,6 +47,28 @@ unsigned hvrt_service_count(void) { return (unsigned)(__hvrt_services_end - __hv
 const struct hvrt_service *hvrt_service_at(unsigned index)
 {
     return index < hvrt_service_count() ? &__hvrt_services_start[index] : NULL;
+}
+
+unsigned hvrt_option_count(void) { return (unsigned)(__hvrt_options_end - __hvrt_options_start); }
+
+const struct hvrt_option *hvrt_option_at(unsigned index)
+{
+    return index < hvrt_option_count() ? &__hvrt_options_start[index] : NULL;
+}
+
+/* --NAME=VALUE for a registered option: its verdict; 1 when no option of
+ * that name exists. */
+static int apply_registered_option(const char *o)
+{
+    const char *eq = strchr(o, '=');
+    if (strncmp(o, "--", 2) != 0 || eq == NULL)
+        return 1;
+    for (unsigned i = 0; i < hvrt_option_count(); i++) {
+        const struct hvrt_option *opt = hvrt_option_at(i);
+        if (strlen(opt->name) == (size_t)(eq - o - 2) && strncmp(opt->name, o + 2, (size_t)(eq - o - 2)) == 0)
+            return opt->parse(eq + 1) == 0 ? 0 : -1;
+    }
+    return 1;
 }
 
 static int find_service(const char *name)
@@ -128,6 +151,7 @@ static int apply_options(const struct command_line *cl)
 {
     for (int i = 0; i < cl->option_count; i++) {
         const char *o = cl->options[i];
+        int known;
         if (strcmp(o, "--debug-exit") == 0)
             runtime_options.debug_exit = 1;
         else if (strcmp(o, "--quiet") == 0)
@@ -139,10 +163,15 @@ static int apply_options(const struct command_line *cl)
                 service_off[k] = true;
         else if (strncmp(o, "--no-", 5) == 0 && find_service(o + 5) >= 0)
             service_off[find_service(o + 5)] = true;
-        else {
+        else if ((known = apply_registered_option(o)) <= 0) {
+            if (known < 0)
+                return -1;
+        } else {
             fprintf(stderr, "hvrt: unknown runtime option '%s' (known: --debug-exit, --quiet, --hvsim, --no-services", o);
             for (unsigned k = 0; k < hvrt_service_count(); k++)
                 fprintf(stderr, ", --no-%s", __hvrt_services_start[k].name);
+            for (unsigned k = 0; k < hvrt_option_count(); k++)
+                fprintf(stderr, ", --%s=", hvrt_option_at(k)->name);
             fprintf(stderr, ")\n");
             return -1;
         }

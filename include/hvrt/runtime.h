@@ -64,6 +64,23 @@ struct hvrt_service {
 unsigned hvrt_service_count(void);
 const struct hvrt_service *hvrt_service_at(unsigned index);
 
+/* A runtime option --NAME=VALUE that a service or driver takes (the
+ * network's --ip=, for instance), registered like an app. parse gets the
+ * text after '=' and returns 0, or -1 after saying what is wrong. Options
+ * apply before any app or service starts. */
+struct hvrt_option {
+    const char *name;
+    int (*parse)(const char *value);
+    const char *help;      /* "--ip=ADDR/PREFIX  a static IPv4 address" */
+};
+
+#define HVRT_OPTION(name_, parse_, help_)                                       \
+    static const struct hvrt_option hvrt_option_entry_##parse_                  \
+        __attribute__((used, section("hvrt_options"), aligned(8))) = { name_, parse_, help_ }
+
+unsigned hvrt_option_count(void);
+const struct hvrt_option *hvrt_option_at(unsigned index);
+
 /* RAM the firmware reported usable, and what is free now. */
 uint64_t hvrt_memory_bytes(void);
 uint64_t hvrt_memory_free_bytes(void);
