@@ -137,7 +137,7 @@ $(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRC
 $(BUILD)/host/%: tests/unit/%.c $$($$*_SRCS)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP $< $($*_SRCS) -o $@ -lpthread
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $($*_CFLAGS) -MMD -MP $< $($*_SRCS) -o $@ -lpthread
 
 unit-tests: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 
@@ -236,3 +236,6 @@ distclean:
 
 # Fuzzing (make fuzz, make fuzz-smoke): mk/fuzz.mk
 -include mk/fuzz.mk
+
+# TCP/IP (lwIP fetched from Debian's source package, and the port in net/): mk/net.mk
+-include mk/net.mk

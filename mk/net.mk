@@ -1,0 +1,71 @@
+# TCP/IP: lwIP 2.1 from Debian's source package (fetched once into
+# build/lwip/src, never committed) and hvrt's port of it in net/.
+# Included by the Makefile.
+
+LWIP_ROOT  := $(BUILD)/lwip
+LWIP_STAMP := $(LWIP_ROOT)/.fetched
+LWIP_DIR   := $(LWIP_ROOT)/src/src
+
+# lwIP 2.1.3's files that hvrt uses: the core, IPv4, the sequential and
+# socket APIs, Ethernet. (IPv6, PPP, 6LoWPAN and the apps are left out.)
+LWIP_FILES := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c \
+    core/memp.c core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c core/tcp.c \
+    core/tcp_in.c core/tcp_out.c core/timeouts.c core/udp.c \
+    core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4_frag.c core/ipv4/ip4.c \
+    core/ipv4/ip4_addr.c \
+    api/api_lib.c api/api_msg.c api/err.c api/netbuf.c api/netdb.c api/netifapi.c \
+    api/sockets.c api/tcpip.c \
+    netif/ethernet.c
+LWIP_SRCS := $(addprefix $(LWIP_DIR)/,$(LWIP_FILES))
+NET_SRCS  := $(wildcard net/*.c)
+# FD_SETSIZE covers lwIP's descriptors (HVRT_SOCKET_FD_BASE + MEMP_NUM_NETCONN).
+NET_INCLUDES := -DFD_SETSIZE=256 -Inet/include -I$(LWIP_DIR)/include -I$(LWIP_DIR)/include/compat/posix
+
+$(LWIP_STAMP): scripts/fetch-debian-source.sh | deps
+	@scripts/fetch-debian-source.sh lwip $(LWIP_ROOT)
+$(LWIP_SRCS): $(LWIP_STAMP)
+	@test -f $@ || { echo "net: $@ missing from lwIP's source" >&2; exit 1; }
+
+lwip-source: $(LWIP_STAMP)
+.PHONY: lwip-source
+
+# The image: lwIP's own code is third-party (its warnings are not ours to
+# fix), the port is held to hvrt's warnings.
+LWIP_IMAGE_OBJS := $(patsubst $(LWIP_DIR)/%.c,$(BUILD)/obj/lwip/%.o,$(LWIP_SRCS))
+NET_IMAGE_OBJS  := $(patsubst %,$(BUILD)/obj/%.o,$(NET_SRCS)) $(LWIP_IMAGE_OBJS)
+
+$(BUILD)/obj/lwip/%.o: $(LWIP_DIR)/%.c $(NEWLIB)/lib/libc.a mk/net.mk net/include/lwipopts.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      lwip/$*.c"
+	$(Q)$(CC_TARGET) $(IMAGE_CFLAGS) -w $(NET_INCLUDES) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/net/%.c.o: net/%.c $(NEWLIB)/lib/libc.a $(LWIP_STAMP) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC_TARGET) $(IMAGE_CFLAGS) $(NET_INCLUDES) -MMD -MP -c $< -o $@
+
+# Hosted tests: lwIP and the port under ASan/UBSan, as one library. (No
+# compat/posix here: the test process's C library has its own sockets.)
+# hvsim, linked into the same tests, has a mem_init of its own: lwIP's is
+# renamed inside the library.
+NET_HOST_CFLAGS := -DHVRT_HOSTED -Inet/include -I$(LWIP_DIR)/include
+NET_HOST_LIB_CFLAGS := $(NET_HOST_CFLAGS) -Dmem_init=lwip_mem_init
+LWIP_HOST_LIB := $(BUILD)/host/liblwip.a
+LWIP_HOST_OBJS := $(patsubst $(LWIP_DIR)/%.c,$(BUILD)/host/lwip/%.o,$(LWIP_SRCS))
+NET_HOST_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(NET_SRCS))
+$(BUILD)/host/lwip/%.o: $(LWIP_DIR)/%.c mk/net.mk net/include/lwipopts.h
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -w $(NET_HOST_LIB_CFLAGS) -c $< -o $@
+$(BUILD)/host/net/%.o: net/%.c $(LWIP_STAMP) mk/net.mk
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(NET_HOST_LIB_CFLAGS) -MMD -MP -c $< -o $@
+$(LWIP_HOST_LIB): $(LWIP_HOST_OBJS) $(NET_HOST_OBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && llvm-ar rcs $@ $^
+
+-include $(LWIP_IMAGE_OBJS:.o=.d) $(NET_HOST_OBJS:.o=.d)
+
+# The port's own test: lwIP on hvrt's threads over its loopback interface.
+test_lwip_SRCS   := $(HOSTED_SRCS) $(LWIP_HOST_LIB)
+test_lwip_CFLAGS := $(NET_HOST_CFLAGS)
