@@ -112,6 +112,7 @@ test_cmdline_SRCS    := lib/cmdline.c lib/format.c
 test_convert_SRCS    := boot/convert.c
 test_acpi_SRCS       := arch/x86_64/acpi.c
 test_symbols_SRCS    := lib/symbols.c
+test_smbios_SRCS     := lib/smbios.c
 HYPERV_SRCS := $(filter-out %_metal.c %_bridge.c,$(wildcard arch/x86_64/hyperv/*.c))
 THREAD_SRCS := lib/thread.c lib/sync.c lib/dpc.c arch/x86_64/context.c arch/x86_64/context.S
 HOSTED_SRCS := $(HYPERV_SRCS) tests/hosted/hosted.c $(HVSIM_SRCS) lib/page_alloc.c lib/format.c lib/kprintf.c \

@@ -32,6 +32,7 @@ struct boot_info {
     uint64_t image_base;        /* where the firmware loaded us */
     uint64_t image_size;
     uint64_t acpi_rsdp;         /* physical address, 0 when the firmware gave none */
+    uint64_t smbios_entry;      /* the SMBIOS 3.x (else 2.x) entry point, 0 when none */
     int64_t  epoch_seconds;     /* wall clock at boot from the firmware, 0 if unknown */
     uint32_t cmdline_source;    /* enum cmdline_source */
     uint32_t region_count;

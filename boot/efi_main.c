@@ -41,6 +41,22 @@ static uint64_t find_rsdp(void)
     return v1;
 }
 
+/* SMBIOS 3.x first, as the newer entry point can describe a table above
+ * 4 GiB; the 2.x one otherwise. */
+static uint64_t find_smbios(void)
+{
+    EFI_GUID v3 = SMBIOS3_TABLE_GUID, v2 = SMBIOS_TABLE_GUID;
+    uint64_t older = 0;
+    for (UINTN i = 0; i < st->NumberOfTableEntries; i++) {
+        EFI_CONFIGURATION_TABLE *t = &st->ConfigurationTable[i];
+        if (memcmp(&t->VendorGuid, &v3, sizeof(v3)) == 0)
+            return (uint64_t)(UINTN)t->VendorTable;
+        if (memcmp(&t->VendorGuid, &v2, sizeof(v2)) == 0)
+            older = (uint64_t)(UINTN)t->VendorTable;
+    }
+    return older;
+}
+
 /* A boot from removable media has no load options, so the command line may
  * also come from a file at the root of the volume we were loaded from. */
 static uint32_t read_config_file(EFI_HANDLE device, char *dst, uint32_t dst_size)
@@ -108,6 +124,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     st->BootServices->SetMem(bi, sizeof(*bi), 0);
     bi->tsc_at_efi_main = tsc0;
     bi->acpi_rsdp = find_rsdp();
+    bi->smbios_entry = find_smbios();
     gather_command_line(image, bi);
     gather_time(bi);
 

@@ -85,6 +85,10 @@ const struct hvrt_option *hvrt_option_at(unsigned index);
 uint64_t hvrt_memory_bytes(void);
 uint64_t hvrt_memory_free_bytes(void);
 
+/* The SMBIOS chassis asset tag (Azure's is 7783-7084-3265-9085-8269-3286-77),
+ * or NULL when the firmware gave none. */
+const char *hvrt_chassis_asset_tag(void);
+
 /* The command line the image was started with. */
 const char *hvrt_command_line(void);
 
