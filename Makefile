@@ -105,7 +105,9 @@ run-kvm: $(IMAGE)
 # Host unit tests, under ASan and UBSan.
 .SECONDEXPANSION:
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
-HVSIM_SRCS := $(wildcard tests/hvsim/*.c) vmbus/ring.c vmbus/gpadl_msgs.c
+# hvsim, the simulated host: its own files only (docs/hvsim.md, "What is
+# independent"); hvsim-check below fails the build if one includes a guest header.
+HVSIM_SRCS := $(wildcard tests/hvsim/*.c)
 test_format_SRCS     := lib/format.c
 test_page_alloc_SRCS := lib/page_alloc.c
 test_cmdline_SRCS    := lib/cmdline.c lib/format.c
@@ -120,7 +122,7 @@ HOSTED_SRCS := $(HYPERV_SRCS) tests/hosted/hosted.c $(HVSIM_SRCS) lib/page_alloc
 test_hyperv_SRCS     := $(HOSTED_SRCS)
 test_threads_SRCS    := $(HOSTED_SRCS)
 test_hvtest_SRCS     := $(HOSTED_SRCS) $(filter-out %_testdev.c,$(wildcard apps/hvtest/*.c)) tests/hosted/loopback_hvsim.c
-VMBUS_SRCS  := $(filter-out vmbus/ring.c vmbus/gpadl_msgs.c,$(wildcard vmbus/*.c)) tests/hosted/vmbus_fixture.c
+VMBUS_SRCS  := $(wildcard vmbus/*.c) tests/hosted/vmbus_fixture.c
 test_vmbus_SRCS      := $(HOSTED_SRCS) $(VMBUS_SRCS)
 # Every KMCL test (test_kmcl*.c) links the same.
 $(foreach t,$(filter test_kmcl%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS)))
@@ -134,8 +136,29 @@ test_netvsc_tap_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS)
 test_ring_SRCS       := vmbus/ring.c
 test_gpadl_msgs_SRCS := vmbus/gpadl_msgs.c
 $(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRCS)))
+# Their mini guests use the guest's ring and GPADL code against hvsim's own.
+test_hvsim_vmbus_SRCS += vmbus/ring.c vmbus/gpadl_msgs.c
+test_hvsim_ic_SRCS    += vmbus/ring.c vmbus/gpadl_msgs.c
 
-$(BUILD)/host/%: tests/unit/%.c $$($$*_SRCS)
+# hvsim is an independent witness: no hvsim file may include a guest header
+# (vmbus/, arch/, drivers/, lib/, include/hvrt/). Each hvsim source is
+# compiled with an include path that reaches tests/hvsim/ and nothing of the
+# guest, and a grep catches a quoted include that could still resolve. The
+# *_test_guest.h headers are the unit tests' mini guests, not hvsim.
+HVSIM_CHECK := $(BUILD)/host/hvsim-independent.stamp
+HVSIM_HDRS  := $(filter-out %_test_guest.h,$(wildcard tests/hvsim/*.h))
+$(HVSIM_CHECK): $(HVSIM_SRCS) $(HVSIM_HDRS)
+	@mkdir -p $(BUILD)/host/hvsim-inc/tests
+	@ln -sfn $(CURDIR)/tests/hvsim $(BUILD)/host/hvsim-inc/tests/hvsim
+	@echo "  CHECK   hvsim includes no guest header"
+	$(Q)! grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*["<](vmbus|arch|drivers|lib|apps|boot|include|hvrt)/' \
+	    $(HVSIM_SRCS) $(HVSIM_HDRS) || { echo "error: hvsim includes a guest header (above)" >&2; exit 1; }
+	$(Q)for f in $(HVSIM_SRCS); do \
+	    $(HOSTCC) -std=gnu11 $(WARN) -fsyntax-only -I$(BUILD)/host/hvsim-inc $$f || \
+	    { echo "error: $$f does not build without the guest's headers" >&2; exit 1; }; done
+	@touch $@
+
+$(BUILD)/host/%: tests/unit/%.c $$($$*_SRCS) $(HVSIM_CHECK)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $($*_CFLAGS) -MMD -MP $< $($*_SRCS) -o $@ -lpthread
@@ -145,7 +168,7 @@ unit-tests: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 # The bridged platform's host side: hvsim in its own process, under the
 # same sanitizers as the hosted tests.
 HVSIM_BRIDGE := $(BUILD)/host/hvsim-bridge
-$(HVSIM_BRIDGE): tests/bridge/hvsim_bridge.c $(HVSIM_SRCS)
+$(HVSIM_BRIDGE): tests/bridge/hvsim_bridge.c $(HVSIM_SRCS) $(HVSIM_CHECK)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP $(filter %.c,$^) -o $@

@@ -172,7 +172,7 @@ static void parse_options(int argc, char **argv, struct options *o)
                 fprintf(stderr, "hvsim-bridge: --max-version wants MAJOR.MINOR, not '%s'\n", v);
                 usage(2);
             }
-            o->max_version = VMBUS_VERSION(major, minor);
+            o->max_version = VBW_V(major, minor);
         } else if (strcmp(a, "--devices") == 0)
             snprintf(o->devices, sizeof(o->devices), "%s", v);
         else if (strcmp(a, "--shutdown-after") == 0)
@@ -296,7 +296,7 @@ static void create_host(struct bridge *b)
     struct hvsim_vmbus_config vcfg;
     hvsim_vmbus_config_default(&vcfg, b->opt.flavor);
     if (b->opt.flavor == HVSIM_VMBUS_HYPERV)
-        vcfg.max_version = VMBUS_VERSION_COPPER;   /* everything hvsim speaks */
+        vcfg.max_version = VBW_V6_0;   /* everything hvsim speaks */
     if (b->opt.max_version != 0)
         vcfg.max_version = b->opt.max_version;
     vcfg.devices = devices;
@@ -317,12 +317,12 @@ static void create_host(struct bridge *b)
             b->opt.duplicate_replies ? ", sent twice" : "", b->opt.reorder_replies ? ", reordered" : "",
             b->opt.spurious_every_ms);
     if (b->opt.lose_interrupts != 0) {
-        hvsim_inject_lost_sint(b->sim, VP, VMBUS_SINT, b->opt.lose_interrupts);
-        say("losing the first %u VMBus (SINT%u) interrupts", b->opt.lose_interrupts, VMBUS_SINT);
+        hvsim_inject_lost_sint(b->sim, VP, VBW_SINT, b->opt.lose_interrupts);
+        say("losing the first %u VMBus (SINT%u) interrupts", b->opt.lose_interrupts, VBW_SINT);
     }
     say("Hyper-V (%s flavour, VMBus up to %u.%u) with %u device%s: %s; guest RAM %llu MiB",
-        b->opt.flavor == HVSIM_VMBUS_QEMU ? "QEMU" : "Hyper-V", VMBUS_VERSION_MAJOR(vcfg.max_version),
-        VMBUS_VERSION_MINOR(vcfg.max_version), count, count == 1 ? "" : "s", b->opt.devices,
+        b->opt.flavor == HVSIM_VMBUS_QEMU ? "QEMU" : "Hyper-V", vcfg.max_version >> 16,
+        vcfg.max_version & 0xFFFF, count, count == 1 ? "" : "s", b->opt.devices,
         (unsigned long long)(b->ram_size >> 20));
 }
 
@@ -497,12 +497,12 @@ static void host_initiatives(struct bridge *b)
 {
     uint32_t version = hvsim_vmbus_version(b->vb);
     if (version != 0 && version != b->version_seen)
-        say("VMBus connected at version %u.%u", VMBUS_VERSION_MAJOR(version), VMBUS_VERSION_MINOR(version));
+        say("VMBus connected at version %u.%u", version >> 16, version & 0xFFFF);
     if (version != 0)
         b->version_seen = version;
     uint64_t now_ns = hvsim_now_ns(b->sim);
     if (b->opt.spurious_every_ms != 0 && version != 0 && now_ns >= b->next_spurious_ns) {
-        if (hvsim_raise_spurious_sint(b->sim, VP, VMBUS_SINT) == 0)
+        if (hvsim_raise_spurious_sint(b->sim, VP, VBW_SINT) == 0)
             b->spurious_raised++;
         b->next_spurious_ns = now_ns + (uint64_t)b->opt.spurious_every_ms * 1000000ull;
     }
@@ -564,7 +564,7 @@ static void print_summary(struct bridge *b)
     uint32_t v = b->version_seen;
     say("summary: VMBus %u.%u; %llu bridge requests (%llu MSR, %llu hypercalls, %llu TSC reads), "
         "%llu interrupts (%llu spurious), %llu doorbells",
-        VMBUS_VERSION_MAJOR(v), VMBUS_VERSION_MINOR(v),
+        v >> 16, v & 0xFFFF,
         (unsigned long long)(b->mailbox ? b->mailbox->requests_served : 0),
         (unsigned long long)(b->requests_by_op[BRIDGE_OP_RDMSR] + b->requests_by_op[BRIDGE_OP_WRMSR]),
         (unsigned long long)(b->requests_by_op[BRIDGE_OP_HYPERCALL] + b->requests_by_op[BRIDGE_OP_HYPERCALL_FAST]),
@@ -572,10 +572,10 @@ static void print_summary(struct bridge *b)
         (unsigned long long)b->spurious_raised, (unsigned long long)b->doorbells);
     say("summary: messages in: INITIATE_CONTACT %llu, REQUESTOFFERS %llu, GPADL_HEADER %llu, OPENCHANNEL %llu, "
         "CLOSECHANNEL %llu, GPADL_TEARDOWN %llu, UNLOAD %llu",
-        (unsigned long long)c.msgs_in[VMBUS_MSG_INITIATE_CONTACT], (unsigned long long)c.msgs_in[VMBUS_MSG_REQUESTOFFERS],
-        (unsigned long long)c.msgs_in[VMBUS_MSG_GPADL_HEADER], (unsigned long long)c.msgs_in[VMBUS_MSG_OPENCHANNEL],
-        (unsigned long long)c.msgs_in[VMBUS_MSG_CLOSECHANNEL], (unsigned long long)c.msgs_in[VMBUS_MSG_GPADL_TEARDOWN],
-        (unsigned long long)c.msgs_in[VMBUS_MSG_UNLOAD]);
+        (unsigned long long)c.msgs_in[VBW_INITIATE_CONTACT], (unsigned long long)c.msgs_in[VBW_REQUESTOFFERS],
+        (unsigned long long)c.msgs_in[VBW_GPADL_HEADER], (unsigned long long)c.msgs_in[VBW_OPENCHANNEL],
+        (unsigned long long)c.msgs_in[VBW_CLOSECHANNEL], (unsigned long long)c.msgs_in[VBW_GPADL_TEARDOWN],
+        (unsigned long long)c.msgs_in[VBW_UNLOAD]);
     say("summary: protocol errors %llu, unknown messages %llu, short messages %llu; GPADLs created %llu, torn down %llu",
         (unsigned long long)c.protocol_errors, (unsigned long long)c.unknown_msgs, (unsigned long long)c.short_msgs,
         (unsigned long long)c.gpadls_created, (unsigned long long)c.gpadls_torndown);

@@ -53,6 +53,7 @@
 #include "tests/fuzz/host_ring.h"
 #include "tests/fuzz/kmcl_client.h"
 #include "tests/hosted/hosted.h"
+#include "tests/hosted/vmbus_fixture.h"   /* the test classes in the guest's spelling */
 #include "tests/hvsim/vmbus_host.h"
 #include "vmbus/vmbus.h"
 
@@ -66,8 +67,8 @@ static struct hvsim_vmbus *host;
 static int config = -1;
 static unsigned iterations;
 static struct client clients[2] = {
-    [SINK] = { .name = "sink", .model = HVSIM_VMBUS_SINK, .class_id = HVSIM_VMBUS_CLASS_SINK },
-    [ECHO] = { .name = "echo", .model = HVSIM_VMBUS_ECHO, .class_id = HVSIM_VMBUS_CLASS_ECHO },
+    [SINK] = { .name = "sink", .model = HVSIM_VMBUS_SINK, .class_id = FIXTURE_CLASS_SINK },
+    [ECHO] = { .name = "echo", .model = HVSIM_VMBUS_ECHO, .class_id = FIXTURE_CLASS_ECHO },
 };
 static uint8_t *ext;                    /* guest pages for external data and GPADLs */
 static uint64_t ext_pfns[EXT_PAGES];

@@ -14,6 +14,7 @@
 
 #include <hvrt/vmbus.h>
 #include "tests/hvsim/vmbus_host.h"
+#include "vmbus/vmbus_msgs.h"   /* struct vmbus_guid: the guest's view of a class */
 
 #define CLIENT_HELD_MAX 8u
 

@@ -5,6 +5,14 @@
 
 #include "tests/hosted/hosted.h"
 #include "tests/hvsim/vmbus_host.h"
+#include "vmbus/vmbus_msgs.h"
+
+/* hvsim's test devices' classes (HVSIM_VMBUS_CLASS_*) in the guest's own
+ * spelling, for the guest to match offers with: written apart from hvsim's
+ * bytes on purpose, so the two sides check each other. */
+#define FIXTURE_CLASS_ECHO   VMBUS_GUID(0x68767274u, 0x0001, 0x4563, 0x8000, 0x6563686f0000ull)
+#define FIXTURE_CLASS_SINK   VMBUS_GUID(0x68767274u, 0x0002, 0x4563, 0x8000, 0x73696e6b0000ull)
+#define FIXTURE_CLASS_SOURCE VMBUS_GUID(0x68767274u, 0x0003, 0x4563, 0x8000, 0x737263000000ull)
 
 /* hvsim with guest_mem_mib of guest memory (0: hvsim's default), the
  * Hyper-V layer initialised, and a VMBus host offering devices (a

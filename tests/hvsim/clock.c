@@ -48,7 +48,7 @@ void clock_write_tsc_page(struct hvsim *sim)
 {
     if (!sim->tsc_page.active)
         return;
-    struct hv_reference_tsc_page *page = (void *)(sim->mem + sim->tsc_page.gpa);
+    uint8_t *page = sim->mem + sim->tsc_page.gpa;
     uint64_t scale = (uint64_t)(((unsigned __int128)REF_PER_S << 64) / sim->tsc_hz);
     uint64_t tsc = tsc_at(sim, sim->now_ns);
     uint64_t scaled = (uint64_t)(((unsigned __int128)tsc * scale) >> 64);
@@ -56,9 +56,10 @@ void clock_write_tsc_page(struct hvsim *sim)
 
     /* Sequence 0 while the fields change, so a concurrent reader retries or
      * falls back to the MSR; then a new non-zero, non-0xFFFFFFFF sequence. */
-    __atomic_store_n(&page->sequence, 0, __ATOMIC_SEQ_CST);
-    __atomic_store_n(&page->scale, scale, __ATOMIC_RELAXED);
-    __atomic_store_n(&page->offset, offset, __ATOMIC_RELAXED);
+    st32_release(page, HVW_TSC_SEQUENCE, 0);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    st64(page, HVW_TSC_SCALE, scale);
+    st64(page, HVW_TSC_OFFSET, (uint64_t)offset);
     if (!sim->tsc_valid) {
         sim_log(sim, "reference TSC page: sequence 0 (invalid)");
         return;
@@ -66,19 +67,19 @@ void clock_write_tsc_page(struct hvsim *sim)
     do {
         sim->tsc_sequence++;
     } while (sim->tsc_sequence == 0 || sim->tsc_sequence == 0xFFFFFFFFu);
-    __atomic_store_n(&page->sequence, sim->tsc_sequence, __ATOMIC_RELEASE);
+    st32_release(page, HVW_TSC_SEQUENCE, sim->tsc_sequence);
     sim_log(sim, "reference TSC page: sequence %u scale 0x%" PRIx64 " offset %" PRId64,
             sim->tsc_sequence, scale, offset);
 }
 
 enum hvsim_msr_result clock_wrmsr_reference_tsc(struct hvsim *sim, uint64_t value)
 {
-    if (msr_rsvdp_rejected(sim, value, HV_PAGE_MSR_RSVDP))
+    if (msr_rsvdp_rejected(sim, value, HVW_PAGE_MSR_RSVDP))
         return HVSIM_MSR_GP;
-    if (value & HV_MSR_ENABLE) {
-        if (!overlay_map(sim, &sim->tsc_page, value & HV_MSR_PAGE_MASK))
+    if (value & HVW_PAGE_MSR_ENABLE) {
+        if (!overlay_map(sim, &sim->tsc_page, value & ~0xFFFull))
             return HVSIM_MSR_GP; /* outside guest RAM, or on another overlay page */
-        memset(sim->mem + sim->tsc_page.gpa, 0, HV_PAGE_SIZE);
+        memset(sim->mem + sim->tsc_page.gpa, 0, HVW_PAGE);
         clock_write_tsc_page(sim);
     } else {
         overlay_unmap(sim, &sim->tsc_page);

@@ -15,39 +15,39 @@ void hvsim_cpuid(struct hvsim *sim, uint32_t vp, uint32_t leaf, uint32_t subleaf
         regs[2] = 1u << 31; /* hypervisor present; the real CPU answers the rest */
         return;
     }
-    if (leaf < HV_CPUID_MAX_LEAF_AND_VENDOR || leaf > c->max_leaf)
+    if (leaf < HVW_LEAF_VENDOR || leaf > c->max_leaf)
         return;
 
     switch (leaf) {
-    case HV_CPUID_MAX_LEAF_AND_VENDOR:
+    case HVW_LEAF_VENDOR:
         regs[0] = c->max_leaf;
-        regs[1] = HV_CPUID_VENDOR_EBX;
-        regs[2] = HV_CPUID_VENDOR_ECX;
-        regs[3] = HV_CPUID_VENDOR_EDX;
+        regs[1] = HVW_VENDOR_EBX;
+        regs[2] = HVW_VENDOR_ECX;
+        regs[3] = HVW_VENDOR_EDX;
         break;
-    case HV_CPUID_INTERFACE:
-        regs[0] = HV_CPUID_INTERFACE_HV1;
+    case HVW_LEAF_INTERFACE:
+        regs[0] = HVW_HV1;
         break;
-    case HV_CPUID_VERSION:
+    case HVW_LEAF_VERSION:
         memcpy(regs, c->version, sizeof(c->version));
         break;
-    case HV_CPUID_FEATURES:
+    case HVW_LEAF_FEATURES:
         regs[0] = (uint32_t)c->privileges;
         regs[1] = (uint32_t)(c->privileges >> 32);
         regs[2] = c->power_info;
         regs[3] = c->features;
         break;
-    case HV_CPUID_RECOMMENDATIONS:
+    case HVW_LEAF_RECOMMEND:
         regs[0] = c->recommendations;
         regs[1] = c->spinlock_retries;
         regs[2] = c->phys_addr_bits & 0x7Fu;
         break;
-    case HV_CPUID_LIMITS:
+    case HVW_LEAF_LIMITS:
         regs[0] = c->max_vps;
         regs[1] = c->max_lps;
         regs[2] = c->max_irq_vectors;
         break;
-    case HV_CPUID_HW_FEATURES:
+    case HVW_LEAF_HW_FEATURES:
         regs[0] = c->hw_features;
         break;
     default:

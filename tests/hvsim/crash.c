@@ -8,10 +8,10 @@
 
 enum hvsim_msr_result crash_rdmsr(struct hvsim *sim, uint32_t msr, uint64_t *value)
 {
-    if (msr == HV_MSR_CRASH_CTL)
+    if (msr == HVW_MSR_CRASH_CTL)
         *value = sim->cfg.crash_ctl_supported;
     else
-        *value = sim->crash_params[msr - HV_MSR_CRASH_P0];
+        *value = sim->crash_params[msr - HVW_MSR_CRASH_P(0)];
     return HVSIM_MSR_OK;
 }
 
@@ -25,9 +25,9 @@ static void record_crash(struct hvsim *sim, uint32_t vp, uint64_t ctl)
     c->time_ns = sim->now_ns;
     c->message_valid = false;
     c->message_len = 0;
-    if (ctl & HV_CRASH_CTL_MESSAGE) {
+    if (ctl & HVW_CRASH_MESSAGE) {
         uint64_t gpa = sim->crash_params[3], len = sim->crash_params[4];
-        if (len <= HV_CRASH_MESSAGE_MAX && mem_read(sim, gpa, c->message, len)) {
+        if (len <= HVW_CRASH_MESSAGE_MAX && mem_read(sim, gpa, c->message, len)) {
             c->message_valid = true;
             c->message_len = (uint32_t)len;
         }
@@ -40,17 +40,17 @@ static void record_crash(struct hvsim *sim, uint32_t vp, uint64_t ctl)
 
 enum hvsim_msr_result crash_wrmsr(struct hvsim *sim, uint32_t vp, uint32_t msr, uint64_t value)
 {
-    if (msr != HV_MSR_CRASH_CTL) {
-        sim->crash_params[msr - HV_MSR_CRASH_P0] = value;
+    if (msr != HVW_MSR_CRASH_CTL) {
+        sim->crash_params[msr - HVW_MSR_CRASH_P(0)] = value;
         return HVSIM_MSR_OK;
     }
-    if (value & HV_CRASH_CTL_RSVDZ)
+    if (value & HVW_CRASH_RSVDZ)
         return HVSIM_MSR_GP;
     /* Action bits the host did not offer are refused like reserved ones. */
-    const uint64_t actions = HV_CRASH_CTL_NOTIFY | HV_CRASH_CTL_MESSAGE;
+    const uint64_t actions = HVW_CRASH_NOTIFY | HVW_CRASH_MESSAGE;
     if (value & actions & ~sim->cfg.crash_ctl_supported)
         return HVSIM_MSR_GP;
-    if (value & HV_CRASH_CTL_NOTIFY)
+    if (value & HVW_CRASH_NOTIFY)
         record_crash(sim, vp, value);
     return HVSIM_MSR_OK;
 }

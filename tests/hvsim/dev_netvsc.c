@@ -125,14 +125,14 @@ static uint32_t reply_size(const struct hvsim_netvsc *dev)
     return dev->st.version >= HN_NVSP_V61 ? HN_REPLY_LARGE : HN_REPLY_SMALL;
 }
 
-static enum hvsim_vmbus_verdict reply(struct hvsim_netvsc *dev, const struct vmbus_packet *pkt, const uint8_t *msg)
+static enum hvsim_vmbus_verdict reply(struct hvsim_netvsc *dev, const struct hvsim_packet *pkt, const uint8_t *msg)
 {
-    if (!(pkt->flags & VMBUS_PACKET_FLAG_COMPLETION_REQUESTED)) {
+    if (!(pkt->flags & HVSIM_PKT_FLAG_COMPLETION_REQUESTED)) {
         hn_error(dev, "a request without the completion flag", hn_get32(msg, 0));
         return HVSIM_VMBUS_DONE;
     }
-    struct vmbus_packet_out out = {
-        .type = VMBUS_PACKET_COMP, .transaction_id = pkt->transaction_id, .payload = msg,
+    struct hvsim_packet_out out = {
+        .type = HVSIM_PKT_COMP, .transaction_id = pkt->transaction_id, .payload = msg,
         .payload_len = reply_size(dev),
     };
     return hvsim_vmbus_chan_send(dev->ch, &out) == 1 ? HVSIM_VMBUS_RETRY : HVSIM_VMBUS_DONE;
@@ -145,8 +145,8 @@ static void complete_send(struct hvsim_netvsc *dev, uint64_t id, uint32_t status
     uint8_t msg[HN_REPLY_LARGE] = { 0 };
     hn_put32(msg, 0, HN_MSG_RNDIS_DONE);
     hn_put32(msg, 4, status);
-    struct vmbus_packet_out out = {
-        .type = VMBUS_PACKET_COMP, .transaction_id = id, .payload = msg, .payload_len = reply_size(dev),
+    struct hvsim_packet_out out = {
+        .type = HVSIM_PKT_COMP, .transaction_id = id, .payload = msg, .payload_len = reply_size(dev),
     };
     if (!dev->cfg.faults.stop_completing_sends && dev->held_count == 0 && !dev->flushing &&
         hvsim_vmbus_chan_send(dev->ch, &out) != 1)
@@ -174,8 +174,8 @@ static void flush_held(struct hvsim_netvsc *dev)
         uint8_t msg[HN_REPLY_LARGE] = { 0 };
         hn_put32(msg, 0, HN_MSG_RNDIS_DONE);
         hn_put32(msg, 4, h[done].status);
-        struct vmbus_packet_out out = {
-            .type = VMBUS_PACKET_COMP, .transaction_id = h[done].id, .payload = msg, .payload_len = reply_size(dev),
+        struct hvsim_packet_out out = {
+            .type = HVSIM_PKT_COMP, .transaction_id = h[done].id, .payload = msg, .payload_len = reply_size(dev),
         };
         if (hvsim_vmbus_chan_send(dev->ch, &out) == 1)
             break;
@@ -197,7 +197,7 @@ static bool version_known(uint32_t v)
            v == HN_NVSP_V61;
 }
 
-static enum hvsim_vmbus_verdict on_init(struct hvsim_netvsc *dev, const struct vmbus_packet *pkt)
+static enum hvsim_vmbus_verdict on_init(struct hvsim_netvsc *dev, const struct hvsim_packet *pkt)
 {
     uint32_t v = hn_get32(pkt->payload, 4);
     bool ok = version_known(v) && v >= dev->cfg.min_version && v <= dev->cfg.max_version;
@@ -215,15 +215,15 @@ static enum hvsim_vmbus_verdict on_init(struct hvsim_netvsc *dev, const struct v
 
 /* A host completes every packet that asks for it (1.5), even those that
  * need no answer. */
-static enum hvsim_vmbus_verdict complete_empty(struct hvsim_netvsc *dev, const struct vmbus_packet *pkt)
+static enum hvsim_vmbus_verdict complete_empty(struct hvsim_netvsc *dev, const struct hvsim_packet *pkt)
 {
-    if (!(pkt->flags & VMBUS_PACKET_FLAG_COMPLETION_REQUESTED))
+    if (!(pkt->flags & HVSIM_PKT_FLAG_COMPLETION_REQUESTED))
         return HVSIM_VMBUS_DONE;
-    struct vmbus_packet_out out = { .type = VMBUS_PACKET_COMP, .transaction_id = pkt->transaction_id };
+    struct hvsim_packet_out out = { .type = HVSIM_PKT_COMP, .transaction_id = pkt->transaction_id };
     return hvsim_vmbus_chan_send(dev->ch, &out) == 1 ? HVSIM_VMBUS_RETRY : HVSIM_VMBUS_DONE;
 }
 
-static enum hvsim_vmbus_verdict on_ndis_version(struct hvsim_netvsc *dev, const struct vmbus_packet *pkt)
+static enum hvsim_vmbus_verdict on_ndis_version(struct hvsim_netvsc *dev, const struct hvsim_packet *pkt)
 {
     dev->st.ndis_major = hn_get32(pkt->payload, 4);
     dev->st.ndis_minor = hn_get32(pkt->payload, 8);
@@ -232,7 +232,7 @@ static enum hvsim_vmbus_verdict on_ndis_version(struct hvsim_netvsc *dev, const 
     return complete_empty(dev, pkt);
 }
 
-static enum hvsim_vmbus_verdict on_ndis_config(struct hvsim_netvsc *dev, const struct vmbus_packet *pkt)
+static enum hvsim_vmbus_verdict on_ndis_config(struct hvsim_netvsc *dev, const struct hvsim_packet *pkt)
 {
     uint32_t mtu = hn_get32(pkt->payload, 4);
     if (dev->st.version <= HN_NVSP_V1)
@@ -241,7 +241,7 @@ static enum hvsim_vmbus_verdict on_ndis_config(struct hvsim_netvsc *dev, const s
     return complete_empty(dev, pkt);
 }
 
-static enum hvsim_vmbus_verdict on_rx_buffer(struct hvsim_netvsc *dev, const struct vmbus_packet *pkt)
+static enum hvsim_vmbus_verdict on_rx_buffer(struct hvsim_netvsc *dev, const struct hvsim_packet *pkt)
 {
     uint32_t handle = hn_get32(pkt->payload, 4), pages = 0;
     uint8_t msg[HN_REPLY_LARGE] = { 0 };
@@ -276,7 +276,7 @@ static enum hvsim_vmbus_verdict on_rx_buffer(struct hvsim_netvsc *dev, const str
     return reply(dev, pkt, msg);
 }
 
-static enum hvsim_vmbus_verdict on_tx_buffer(struct hvsim_netvsc *dev, const struct vmbus_packet *pkt)
+static enum hvsim_vmbus_verdict on_tx_buffer(struct hvsim_netvsc *dev, const struct hvsim_packet *pkt)
 {
     uint32_t handle = hn_get32(pkt->payload, 4), pages = 0;
     uint8_t msg[HN_REPLY_LARGE] = { 0 };
@@ -296,7 +296,7 @@ static enum hvsim_vmbus_verdict on_tx_buffer(struct hvsim_netvsc *dev, const str
     return reply(dev, pkt, msg);
 }
 
-static enum hvsim_vmbus_verdict on_revoke(struct hvsim_netvsc *dev, const struct vmbus_packet *pkt)
+static enum hvsim_vmbus_verdict on_revoke(struct hvsim_netvsc *dev, const struct hvsim_packet *pkt)
 {
     uint32_t type = hn_get32(pkt->payload, 0);
     uint16_t id = hn_get16(pkt->payload, 4);
@@ -314,16 +314,16 @@ static enum hvsim_vmbus_verdict on_revoke(struct hvsim_netvsc *dev, const struct
 
 /* A guest send: the RNDIS message in a send section (in-band) or in the
  * pages of a GPA-direct packet. */
-static void rndis_message(struct hvsim_netvsc *dev, const struct vmbus_packet *pkt, const uint8_t *msg, uint32_t len)
+static void rndis_message(struct hvsim_netvsc *dev, const struct hvsim_packet *pkt, const uint8_t *msg, uint32_t len)
 {
     bool ok = hn_rndis_from_guest(dev, msg, len);
-    if (pkt->flags & VMBUS_PACKET_FLAG_COMPLETION_REQUESTED)
+    if (pkt->flags & HVSIM_PKT_FLAG_COMPLETION_REQUESTED)
         complete_send(dev, pkt->transaction_id, ok ? HN_OK : HN_FAILED);
     else
         hn_error(dev, "an RNDIS send without the completion flag", 0);
 }
 
-static enum hvsim_vmbus_verdict on_rndis_inband(struct hvsim_netvsc *dev, const struct vmbus_packet *pkt)
+static enum hvsim_vmbus_verdict on_rndis_inband(struct hvsim_netvsc *dev, const struct hvsim_packet *pkt)
 {
     uint32_t index = hn_get32(pkt->payload, 8), size = hn_get32(pkt->payload, 12);
     static uint8_t buf[HN_MAX_MESSAGE];
@@ -332,7 +332,7 @@ static enum hvsim_vmbus_verdict on_rndis_inband(struct hvsim_netvsc *dev, const 
         size > sizeof(buf) ||
         !gpadl_copy(dev, dev->tx_gpadl, (uint64_t)index * dev->cfg.tx_section_size, buf, size, false)) {
         hn_error(dev, "RNDIS send names a bad section", index);
-        if (pkt->flags & VMBUS_PACKET_FLAG_COMPLETION_REQUESTED)
+        if (pkt->flags & HVSIM_PKT_FLAG_COMPLETION_REQUESTED)
             complete_send(dev, pkt->transaction_id, HN_FAILED);
         return HVSIM_VMBUS_DONE;
     }
@@ -341,19 +341,16 @@ static enum hvsim_vmbus_verdict on_rndis_inband(struct hvsim_netvsc *dev, const 
 }
 
 /* Bytes the GPA-direct ranges describe, concatenated into buf. */
-static uint32_t gather(struct hvsim_netvsc *dev, const struct vmbus_packet *pkt, uint8_t *buf, uint32_t size)
+static uint32_t gather(struct hvsim_netvsc *dev, const struct hvsim_packet *pkt, uint8_t *buf, uint32_t size)
 {
-    struct vmbus_gpa_iter it;
-    struct vmbus_gpa_range_view v;
+    struct hvsim_gpa_range v;
     uint32_t pos = 0;
-    if (vmbus_gpa_direct_begin(pkt, &it) != VMBUS_RING_OK)
-        return 0;
-    while (vmbus_gpa_direct_next(&it, &v)) {
+    for (uint32_t r = 0; hvsim_gpa_direct_range(pkt, r, &v); r++) {
         uint32_t left = v.byte_count, offset = v.byte_offset;
         if (left > size - pos)
             return 0;
         for (uint32_t i = 0; i < v.pfn_count && left > 0; i++) {
-            uint64_t pfn = vmbus_gpa_range_pfn(&v, i);
+            uint64_t pfn = hvsim_gpa_range_pfn(&v, i);
             uint32_t chunk = PAGE - offset < left ? PAGE - offset : left;
             const void *src = pfn <= (UINT64_MAX >> 12) ? hvsim_gpa_to_host(dev->sim, (pfn << 12) + offset, chunk) : NULL;
             if (!src)
@@ -367,13 +364,13 @@ static uint32_t gather(struct hvsim_netvsc *dev, const struct vmbus_packet *pkt,
     return pos;
 }
 
-static enum hvsim_vmbus_verdict on_gpa_direct(struct hvsim_netvsc *dev, const struct vmbus_packet *pkt)
+static enum hvsim_vmbus_verdict on_gpa_direct(struct hvsim_netvsc *dev, const struct hvsim_packet *pkt)
 {
     static uint8_t buf[HN_MAX_MESSAGE];
     uint32_t len = pkt->payload_len >= HN_LEN_RNDIS ? gather(dev, pkt, buf, sizeof(buf)) : 0;
     if (len == 0 || hn_get32(pkt->payload, 0) != HN_MSG_RNDIS || hn_get32(pkt->payload, 8) != HN_NO_SECTION) {
         hn_error(dev, "GPA-direct packet that is not an RNDIS send without a section", len);
-        if (pkt->flags & VMBUS_PACKET_FLAG_COMPLETION_REQUESTED)
+        if (pkt->flags & HVSIM_PKT_FLAG_COMPLETION_REQUESTED)
             complete_send(dev, pkt->transaction_id, HN_FAILED);
         return HVSIM_VMBUS_DONE;
     }
@@ -383,7 +380,7 @@ static enum hvsim_vmbus_verdict on_gpa_direct(struct hvsim_netvsc *dev, const st
 }
 
 /* The guest's completion of a receive packet: its sub-allocations are free. */
-static void on_ack(struct hvsim_netvsc *dev, const struct vmbus_packet *pkt)
+static void on_ack(struct hvsim_netvsc *dev, const struct hvsim_packet *pkt)
 {
     uint32_t freed = 0;
     for (uint32_t i = 0; dev->sub_owner && i < dev->st.rx_section_count; i++)
@@ -404,7 +401,7 @@ static void on_ack(struct hvsim_netvsc *dev, const struct vmbus_packet *pkt)
 
 struct nvsp_handler {
     uint32_t type, min_len;
-    enum hvsim_vmbus_verdict (*fn)(struct hvsim_netvsc *dev, const struct vmbus_packet *pkt);
+    enum hvsim_vmbus_verdict (*fn)(struct hvsim_netvsc *dev, const struct hvsim_packet *pkt);
 };
 
 static const struct nvsp_handler handlers[] = {
@@ -418,19 +415,19 @@ static const struct nvsp_handler handlers[] = {
     { HN_MSG_RNDIS, HN_LEN_RNDIS, on_rndis_inband },
 };
 
-enum hvsim_vmbus_verdict hvsim_netvsc_on_packet(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt)
+enum hvsim_vmbus_verdict hvsim_netvsc_on_packet(struct hvsim_vmbus_chan *ch, const struct hvsim_packet *pkt)
 {
     struct hvsim_netvsc *dev = dev_of(ch);
     if (!dev)
         return HVSIM_VMBUS_DONE;
-    if (pkt->type == VMBUS_PACKET_COMP) {
+    if (pkt->type == HVSIM_PKT_COMP) {
         on_ack(dev, pkt);
         return HVSIM_VMBUS_DONE;
     }
-    if (pkt->type == VMBUS_PACKET_DATA_GPA_DIRECT)
+    if (pkt->type == HVSIM_PKT_GPA_DIRECT)
         return on_gpa_direct(dev, pkt);
     uint32_t type = pkt->payload_len >= 4 ? hn_get32(pkt->payload, 0) : 0;
-    for (unsigned i = 0; pkt->type == VMBUS_PACKET_DATA_INBAND && i < sizeof(handlers) / sizeof(handlers[0]); i++) {
+    for (unsigned i = 0; pkt->type == HVSIM_PKT_INBAND && i < sizeof(handlers) / sizeof(handlers[0]); i++) {
         if (handlers[i].type != type)
             continue;
         if (pkt->payload_len < handlers[i].min_len) {
@@ -558,8 +555,8 @@ static bool pump_one(struct hvsim_netvsc *dev)
     hn_put32(nvsp, 0, HN_MSG_RNDIS);
     hn_put32(nvsp, 4, control ? 1 : 0);
     hn_put32(nvsp, 8, HN_NO_SECTION);
-    struct vmbus_packet_out out = {
-        .type = VMBUS_PACKET_DATA_XFER_PAGES, .flags = VMBUS_PACKET_FLAG_COMPLETION_REQUESTED,
+    struct hvsim_packet_out out = {
+        .type = HVSIM_PKT_XFER_PAGES, .flags = HVSIM_PKT_FLAG_COMPLETION_REQUESTED,
         .transaction_id = id, .ext = ext, .ext_len = HN_XFER_HDR + 8 * sent_count,
         .payload = nvsp, .payload_len = reply_size(dev),
     };

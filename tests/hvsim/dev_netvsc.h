@@ -81,7 +81,7 @@ struct hvsim_netvsc_stats {
 void hvsim_netvsc_stats(const struct hvsim_netvsc *dev, struct hvsim_netvsc_stats *out);
 
 /* ---- for vmbus_devices.c ---- */
-enum hvsim_vmbus_verdict hvsim_netvsc_on_packet(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt);
+enum hvsim_vmbus_verdict hvsim_netvsc_on_packet(struct hvsim_vmbus_chan *ch, const struct hvsim_packet *pkt);
 void hvsim_netvsc_on_room(struct hvsim_vmbus_chan *ch);
 void hvsim_netvsc_on_open(struct hvsim_vmbus *vb, struct hvsim_vmbus_chan *ch);
 void hvsim_netvsc_on_close(struct hvsim_vmbus_chan *ch);

@@ -12,17 +12,17 @@ void hvsim_config_default(struct hvsim_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->vp_count = 1;
     cfg->guest_mem_size = 16u << 20;
-    cfg->max_leaf = HV_CPUID_NESTED_FEATURES;
+    cfg->max_leaf = HVW_LEAF_NESTED;
     cfg->version[0] = 20348;  /* a build number, informational only */
     cfg->version[1] = (10u << 16) | 0;
-    cfg->privileges = HV_PRIV_VP_RUNTIME | HV_PRIV_TIME_REF_COUNT | HV_PRIV_SYNIC |
-                      HV_PRIV_SYNTHETIC_TIMERS | HV_PRIV_APIC_MSRS | HV_PRIV_HYPERCALL_MSRS |
-                      HV_PRIV_VP_INDEX | HV_PRIV_RESET | HV_PRIV_REFERENCE_TSC |
-                      HV_PRIV_GUEST_IDLE | HV_PRIV_FREQUENCY_MSRS | HV_PRIV_ACCESS_PARTITION_ID |
-                      HV_PRIV_POST_MESSAGES | HV_PRIV_SIGNAL_EVENTS;
-    cfg->features = HV_FEATURE_FREQUENCY_MSRS | HV_FEATURE_CRASH_MSRS |
-                    HV_FEATURE_HYPERCALL_MSR_LOCK | HV_FEATURE_DIRECT_STIMERS;
-    cfg->recommendations = HV_RECOMMEND_RELAXED_TIMING | HV_RECOMMEND_AUTOEOI_DEPRECATED;
+    cfg->privileges = HVW_PRIV_VP_RUNTIME | HVW_PRIV_TIME_REF_COUNT | HVW_PRIV_SYNIC |
+                      HVW_PRIV_STIMERS | HVW_PRIV_APIC_MSRS | HVW_PRIV_HYPERCALL_MSRS |
+                      HVW_PRIV_VP_INDEX | HVW_PRIV_RESET | HVW_PRIV_REFERENCE_TSC |
+                      HVW_PRIV_GUEST_IDLE | HVW_PRIV_FREQUENCY_MSRS | HVW_PRIV_PARTITION_ID |
+                      HVW_PRIV_POST_MESSAGES | HVW_PRIV_SIGNAL_EVENTS;
+    cfg->features = HVW_FEAT_FREQUENCY_MSRS | HVW_FEAT_CRASH_MSRS |
+                    HVW_FEAT_HYPERCALL_LOCK | HVW_FEAT_DIRECT_STIMERS;
+    cfg->recommendations = HVW_REC_RELAXED_TIMING | HVW_REC_NO_AUTOEOI;
     cfg->spinlock_retries = 0xFFFFFFFFu;
     cfg->phys_addr_bits = 36;
     cfg->max_vps = HVSIM_MAX_VPS;
@@ -30,7 +30,7 @@ void hvsim_config_default(struct hvsim_config *cfg)
     cfg->tsc_hz = 2500000000ull;
     cfg->tsc_start = 0x1000000000ull; /* non-zero, so "TSC = time" assumptions fail */
     cfg->apic_hz = 200000000ull;
-    cfg->crash_ctl_supported = HV_CRASH_CTL_NOTIFY | HV_CRASH_CTL_MESSAGE;
+    cfg->crash_ctl_supported = HVW_CRASH_NOTIFY | HVW_CRASH_MESSAGE;
     cfg->partition_id = 0x100;
     cfg->synic_version = 1;
     cfg->msg_queue_depth = 16;
@@ -66,8 +66,8 @@ struct hvsim *hvsim_create(const struct hvsim_config *cfg)
         struct hvsim_vp *vp = &sim->vps[i];
         vp->index = i;
         vp->irq_enabled = true;
-        for (uint32_t s = 0; s < HV_SINT_COUNT; s++) {
-            vp->sint[s] = HV_SINT_RESET_VALUE;
+        for (uint32_t s = 0; s < HVW_SINTS; s++) {
+            vp->sint[s] = HVW_SINT_RESET;
             vp->queue[s].items = calloc(cfg->msg_queue_depth, sizeof(struct hvsim_queued_msg));
             if (!vp->queue[s].items) {
                 hvsim_destroy(sim);

@@ -3,7 +3,7 @@
 #ifndef HVSIM_STATE_H
 #define HVSIM_STATE_H
 
-#include "arch/x86_64/hyperv/hv_defs.h"
+#include "tests/hvsim/hv_wire.h"
 #include "tests/hvsim/hvsim.h"
 
 #define HVSIM_MAX_FAULTS 8u
@@ -15,7 +15,7 @@ struct hvsim_queued_msg {
     uint64_t ready_ns;
     uint64_t seq;
     int timer;              /* STIMER index whose expiry this is, or -1 */
-    struct hv_message msg;
+    uint8_t msg[HVW_MSG_SLOT];  /* the slot image, type first */
 };
 
 struct hvsim_sint_queue {
@@ -34,11 +34,11 @@ struct hvsim_stimer {
 struct hvsim_vp {
     uint32_t index;
     uint64_t scontrol, simp, siefp;
-    uint64_t sint[HV_SINT_COUNT];
-    bool sint_held[HV_SINT_COUNT]; /* raised while masked (HOLD policy) */
-    uint32_t sint_lose[HV_SINT_COUNT]; /* injected: the next n raises are lost */
-    struct hvsim_sint_queue queue[HV_SINT_COUNT];
-    struct hvsim_stimer stimer[HV_STIMER_COUNT];
+    uint64_t sint[HVW_SINTS];
+    bool sint_held[HVW_SINTS]; /* raised while masked (HOLD policy) */
+    uint32_t sint_lose[HVW_SINTS]; /* injected: the next n raises are lost */
+    struct hvsim_sint_queue queue[HVW_SINTS];
+    struct hvsim_stimer stimer[HVW_STIMERS];
     /* minimal local APIC: 256-bit request / in-service / auto-EOI maps */
     uint64_t irr[4], isr[4], auto_eoi[4];
     bool irq_enabled;
@@ -50,7 +50,7 @@ struct hvsim_vp {
 struct hvsim_overlay {
     bool active;
     uint64_t gpa;
-    uint8_t saved[HV_PAGE_SIZE];
+    uint8_t saved[HVW_PAGE];
 };
 
 struct hvsim_port {
@@ -88,7 +88,7 @@ struct hvsim {
     uint64_t reference_tsc_msr;
     struct hvsim_overlay hypercall_page;
     struct hvsim_overlay tsc_page;
-    uint64_t crash_params[HV_CRASH_PARAM_COUNT];
+    uint64_t crash_params[HVW_CRASH_PARAMS];
     struct hvsim_crash crash;
 
     /* time: TSC = tsc_base + (now_ns - tsc_base_ns) * tsc_hz / 1e9 */
@@ -140,7 +140,7 @@ bool msr_rsvdp_rejected(const struct hvsim *sim, uint64_t value, uint64_t rsvdp_
 /* synic.c */
 enum hvsim_msr_result synic_rdmsr(struct hvsim *sim, struct hvsim_vp *vp, uint32_t msr, uint64_t *value);
 enum hvsim_msr_result synic_wrmsr(struct hvsim *sim, struct hvsim_vp *vp, uint32_t msr, uint64_t value);
-int synic_queue(struct hvsim *sim, struct hvsim_vp *vp, uint32_t sint, const struct hv_message *msg,
+int synic_queue(struct hvsim *sim, struct hvsim_vp *vp, uint32_t sint, const uint8_t *msg,
                 uint64_t delay_ns, int timer);
 void synic_scan(struct hvsim *sim, struct hvsim_vp *vp); /* deliver whatever can be delivered */
 void synic_raise(struct hvsim *sim, struct hvsim_vp *vp, uint32_t sint);

@@ -34,63 +34,60 @@ static uint16_t call_notify_long_spin_wait(struct hvsim *sim, struct hvsim_vp *v
                                            uint8_t *out)
 {
     (void)sim, (void)vp, (void)in, (void)out;
-    return HV_STATUS_SUCCESS;
+    return HVW_OK;
 }
 
 static uint16_t call_get_partition_id(struct hvsim *sim, struct hvsim_vp *vp, const uint8_t *in,
                                       uint8_t *out)
 {
     (void)vp, (void)in;
-    memcpy(out, &sim->cfg.partition_id, sizeof(uint64_t));
-    return HV_STATUS_SUCCESS;
+    st64(out, 0, sim->cfg.partition_id);
+    return HVW_OK;
 }
 
 static uint16_t call_post_message(struct hvsim *sim, struct hvsim_vp *vp, const uint8_t *in, uint8_t *out)
 {
     (void)out;
-    struct hv_post_message_input m;
-    memcpy(&m, in, sizeof(m));
-    if (m.reserved != 0)
-        return HV_STATUS_INVALID_HYPERCALL_INPUT;
-    if (m.message_type == HV_MESSAGE_TYPE_NONE || (m.message_type & HV_MESSAGE_TYPE_HYPERVISOR) ||
-        m.payload_size > HV_MESSAGE_PAYLOAD_MAX)
-        return HV_STATUS_INVALID_PARAMETER;
+    uint32_t conn = ld32(in, HVW_POST_CONN_ID), type = ld32(in, HVW_POST_TYPE);
+    uint32_t size = ld32(in, HVW_POST_SIZE);
+    if (ld32(in, HVW_POST_RSVD) != 0)
+        return HVW_E_INVALID_HYPERCALL_INPUT;
+    if (type == HVW_MSGTYPE_NONE || (type & HVW_MSGTYPE_HYPERVISOR) || size > HVW_PAYLOAD_MAX)
+        return HVW_E_INVALID_PARAMETER;
     struct hvsim_port *port = NULL;
-    if ((m.connection_id & ~HV_CONNECTION_ID_MASK) == 0)
-        port = find_port(sim, m.connection_id, false);
+    if ((conn & ~HVW_CONN_ID_BITS) == 0)
+        port = find_port(sim, conn, false);
     if (!port)
-        return HV_STATUS_INVALID_CONNECTION_ID;
+        return HVW_E_INVALID_CONNECTION_ID;
     /* The handler gets hvsim's copy: the guest cannot change it meanwhile. */
-    return port->msg_fn(port->ctx, sim, vp->index, m.connection_id, m.message_type, m.payload,
-                        m.payload_size);
+    return port->msg_fn(port->ctx, sim, vp->index, conn, type, in + HVW_POST_PAYLOAD, size);
 }
 
 static uint16_t call_signal_event(struct hvsim *sim, struct hvsim_vp *vp, const uint8_t *in, uint8_t *out)
 {
     (void)out;
-    uint64_t v;
-    memcpy(&v, in, sizeof(v));
-    if (v & HV_SIGNAL_EVENT_RSVDZ)
-        return HV_STATUS_INVALID_HYPERCALL_INPUT;
-    uint32_t id = (uint32_t)v;
-    uint16_t flag = (uint16_t)(v >> HV_SIGNAL_EVENT_FLAG_SHIFT);
+    uint64_t v = ld64(in, 0);
+    if (v & HVW_SIGNAL_RSVDZ)
+        return HVW_E_INVALID_HYPERCALL_INPUT;
+    uint32_t id = HVW_SIGNAL_CONN(v);
+    uint16_t flag = HVW_SIGNAL_FLAG(v);
     struct hvsim_port *port = NULL;
-    if ((id & ~HV_CONNECTION_ID_MASK) == 0)
+    if ((id & ~HVW_CONN_ID_BITS) == 0)
         port = find_port(sim, id, true);
     if (!port)
-        return HV_STATUS_INVALID_CONNECTION_ID;
+        return HVW_E_INVALID_CONNECTION_ID;
     if (flag >= port->flag_count)
-        return HV_STATUS_INVALID_PARAMETER;
+        return HVW_E_INVALID_PARAMETER;
     return port->event_fn(port->ctx, sim, vp->index, id, flag);
 }
 
 static const struct call_desc calls[] = {
-    {HV_CALL_NOTIFY_LONG_SPIN_WAIT, "NotifyLongSpinWait", 8, 0, 0, true, call_notify_long_spin_wait},
-    {HV_CALL_GET_PARTITION_ID, "GetPartitionId", 0, 8, HV_PRIV_ACCESS_PARTITION_ID, false,
+    {HVW_CALL_LONG_SPIN_WAIT, "NotifyLongSpinWait", 8, 0, 0, true, call_notify_long_spin_wait},
+    {HVW_CALL_PARTITION_ID, "GetPartitionId", 0, 8, HVW_PRIV_PARTITION_ID, false,
      call_get_partition_id},
-    {HV_CALL_POST_MESSAGE, "PostMessage", sizeof(struct hv_post_message_input), 0,
-     HV_PRIV_POST_MESSAGES, false, call_post_message},
-    {HV_CALL_SIGNAL_EVENT, "SignalEvent", 8, 0, HV_PRIV_SIGNAL_EVENTS, true, call_signal_event},
+    {HVW_CALL_POST_MESSAGE, "PostMessage", HVW_POST_BLOCK, 0,
+     HVW_PRIV_POST_MESSAGES, false, call_post_message},
+    {HVW_CALL_SIGNAL_EVENT, "SignalEvent", 8, 0, HVW_PRIV_SIGNAL_EVENTS, true, call_signal_event},
 };
 
 static const struct call_desc *find_call(uint16_t code)
@@ -119,12 +116,12 @@ static bool take_fault(struct hvsim *sim, uint16_t code, uint16_t *status)
 static uint16_t check_block(const struct hvsim *sim, uint64_t gpa, uint32_t size)
 {
     if (gpa % 8 != 0)
-        return HV_STATUS_INVALID_ALIGNMENT;
-    if (gpa % HV_PAGE_SIZE + size > HV_PAGE_SIZE)
-        return HV_STATUS_INVALID_ALIGNMENT;
+        return HVW_E_INVALID_ALIGNMENT;
+    if (gpa % HVW_PAGE + size > HVW_PAGE)
+        return HVW_E_INVALID_ALIGNMENT;
     if (!mem_range_ok(sim, gpa, size) || mem_in_overlay(sim, gpa, size))
-        return HV_STATUS_INVALID_ALIGNMENT;
-    return HV_STATUS_SUCCESS;
+        return HVW_E_INVALID_ALIGNMENT;
+    return HVW_OK;
 }
 
 static uint16_t dispatch(struct hvsim *sim, struct hvsim_vp *vp, uint64_t control, uint64_t rdx, uint64_t r8,
@@ -135,38 +132,38 @@ static uint16_t dispatch(struct hvsim *sim, struct hvsim_vp *vp, uint64_t contro
         sim_log(sim, "vp%u hypercall %s: injected status 0x%x", vp->index, d->name, status);
         return status;
     }
-    if (control & (HV_HC_RSVDZ | HV_HC_NESTED | HV_HC_VARHDR_MASK))
-        return HV_STATUS_INVALID_HYPERCALL_INPUT;
+    if (control & (HVW_HC_RSVDZ | HVW_HC_NESTED | HVW_HC_VARHDR))
+        return HVW_E_INVALID_HYPERCALL_INPUT;
     /* Every call modelled is a simple call: no rep count, no start index. */
-    if (control & (HV_HC_REP_COUNT_MASK | HV_HC_REP_START_MASK))
-        return HV_STATUS_INVALID_HYPERCALL_INPUT;
+    if (control & (HVW_HC_REP_COUNT | HVW_HC_REP_START))
+        return HVW_E_INVALID_HYPERCALL_INPUT;
     if (d->privilege && (sim->cfg.privileges & d->privilege) != d->privilege)
-        return HV_STATUS_ACCESS_DENIED;
+        return HVW_E_ACCESS_DENIED;
 
     _Alignas(8) uint8_t in[MAX_IO_SIZE] = {0};
     _Alignas(8) uint8_t out[MAX_IO_SIZE] = {0};
-    bool fast = (control & HV_HC_FAST) != 0;
+    bool fast = (control & HVW_HC_FAST) != 0;
     if (fast) {
         /* XMM fast input/output is not modelled: 16 bytes in, nothing out. */
         if (!d->fast_ok)
-            return HV_STATUS_INVALID_HYPERCALL_INPUT;
+            return HVW_E_INVALID_HYPERCALL_INPUT;
         memcpy(in, &rdx, 8);
         memcpy(in + 8, &r8, 8);
     } else {
         if (d->input_size) {
             status = check_block(sim, rdx, d->input_size);
-            if (status != HV_STATUS_SUCCESS)
+            if (status != HVW_OK)
                 return status;
             mem_read(sim, rdx, in, d->input_size);
         }
         if (d->output_size) {
             status = check_block(sim, r8, d->output_size);
-            if (status != HV_STATUS_SUCCESS)
+            if (status != HVW_OK)
                 return status;
         }
     }
     status = d->fn(sim, vp, in, out);
-    if (status == HV_STATUS_SUCCESS && d->output_size)
+    if (status == HVW_OK && d->output_size)
         mem_write(sim, r8, out, d->output_size);
     return status;
 }
@@ -176,28 +173,28 @@ uint64_t hvsim_hypercall(struct hvsim *sim, uint32_t vpi, uint64_t control, uint
 {
     struct hvsim_vp *vp = sim_vp(sim, vpi);
     sim->pstats.hypercalls++;
-    if (!vp || !(sim->hypercall_msr & HV_MSR_ENABLE)) {
+    if (!vp || !(sim->hypercall_msr & HVW_PAGE_MSR_ENABLE)) {
         sim->pstats.hypercall_ud++;
         sim_log(sim, "vp%u hypercall 0x%" PRIx64 " without a hypercall page: #UD", vpi, control);
         return HVSIM_HYPERCALL_UD;
     }
-    uint16_t code = (uint16_t)(control & HV_HC_CODE_MASK);
+    uint16_t code = (uint16_t)(control & 0xFFFFull);
     const struct call_desc *d = find_call(code);
     uint16_t status;
     sim_enter(sim);
     if (!d)
-        status = HV_STATUS_INVALID_HYPERCALL_CODE;
+        status = HVW_E_INVALID_HYPERCALL_CODE;
     else
         status = dispatch(sim, vp, control, input_gpa, output_gpa, d);
     sim_log(sim, "vp%u hypercall %s (0x%04x%s) -> status 0x%04x", vpi, d ? d->name : "unknown", code,
-            (control & HV_HC_FAST) ? " fast" : "", status);
+            (control & HVW_HC_FAST) ? " fast" : "", status);
     sim_leave(sim);
     return status; /* reps completed: 0, no rep call is modelled */
 }
 
 uint64_t hvsim_hypercall_fast(struct hvsim *sim, uint32_t vp, uint64_t control, uint64_t rdx, uint64_t r8)
 {
-    return hvsim_hypercall(sim, vp, control | HV_HC_FAST, rdx, r8);
+    return hvsim_hypercall(sim, vp, control | HVW_HC_FAST, rdx, r8);
 }
 
 int hvsim_inject_hypercall_fault(struct hvsim *sim, uint16_t code, uint16_t status, uint32_t count)
@@ -225,7 +222,7 @@ int hvsim_inject_hypercall_fault(struct hvsim *sim, uint16_t code, uint16_t stat
 
 static int add_port(struct hvsim *sim, const struct hvsim_port *p)
 {
-    if ((p->id & ~HV_CONNECTION_ID_MASK) || find_port(sim, p->id, p->is_event))
+    if ((p->id & ~HVW_CONN_ID_BITS) || find_port(sim, p->id, p->is_event))
         return -1;
     if (sim->port_count == sim->port_cap) {
         size_t cap = sim->port_cap ? sim->port_cap * 2 : 8;

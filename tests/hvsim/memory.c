@@ -10,11 +10,11 @@
 int mem_init(struct hvsim *sim)
 {
     uint64_t size = sim->cfg.guest_mem_size;
-    if (size == 0 || size % HV_PAGE_SIZE != 0 || size > (uint64_t)SIZE_MAX)
+    if (size == 0 || size % HVW_PAGE != 0 || size > (uint64_t)SIZE_MAX)
         return -1;
     if (sim->cfg.guest_mem) {
         /* Slot and flag writes are atomic and need natural alignment. */
-        if ((uintptr_t)sim->cfg.guest_mem % HV_PAGE_SIZE != 0)
+        if ((uintptr_t)sim->cfg.guest_mem % HVW_PAGE != 0)
             return -1;
         sim->mem = sim->cfg.guest_mem;
         sim->mem_owned = false;
@@ -43,7 +43,7 @@ bool mem_range_ok(const struct hvsim *sim, uint64_t gpa, uint64_t len)
 
 bool mem_page_ok(const struct hvsim *sim, uint64_t gpa)
 {
-    return gpa % HV_PAGE_SIZE == 0 && mem_range_ok(sim, gpa, HV_PAGE_SIZE);
+    return gpa % HVW_PAGE == 0 && mem_range_ok(sim, gpa, HVW_PAGE);
 }
 
 bool mem_read(const struct hvsim *sim, uint64_t gpa, void *buf, uint64_t len)
@@ -86,7 +86,7 @@ uint64_t hvsim_guest_mem_size(const struct hvsim *sim)
 static bool overlay_hits(const struct hvsim_overlay *ov, uint64_t gpa, uint64_t len)
 {
     /* [gpa, gpa+len) meets [ov->gpa, ov->gpa+4096); len >= 1, ranges already checked */
-    return ov->active && gpa < ov->gpa + HV_PAGE_SIZE && ov->gpa < gpa + len;
+    return ov->active && gpa < ov->gpa + HVW_PAGE && ov->gpa < gpa + len;
 }
 
 bool mem_in_overlay(const struct hvsim *sim, uint64_t gpa, uint64_t len)
@@ -103,12 +103,12 @@ bool overlay_map(struct hvsim *sim, struct hvsim_overlay *ov, uint64_t gpa)
     /* Two overlays on one page would restore each other's bytes. */
     bool was_active = ov->active;
     ov->active = false;
-    bool clash = mem_in_overlay(sim, gpa, HV_PAGE_SIZE);
+    bool clash = mem_in_overlay(sim, gpa, HVW_PAGE);
     ov->active = was_active;
     if (clash)
         return false;
     overlay_unmap(sim, ov);
-    memcpy(ov->saved, sim->mem + gpa, HV_PAGE_SIZE);
+    memcpy(ov->saved, sim->mem + gpa, HVW_PAGE);
     ov->gpa = gpa;
     ov->active = true;
     return true;
@@ -118,6 +118,6 @@ void overlay_unmap(struct hvsim *sim, struct hvsim_overlay *ov)
 {
     if (!ov->active)
         return;
-    memcpy(sim->mem + ov->gpa, ov->saved, HV_PAGE_SIZE);
+    memcpy(sim->mem + ov->gpa, ov->saved, HVW_PAGE);
     ov->active = false;
 }

@@ -12,7 +12,7 @@
 
 static bool synic_on(const struct hvsim_vp *vp)
 {
-    return (vp->scontrol & HV_SCONTROL_ENABLE) != 0;
+    return (vp->scontrol & HVW_SCONTROL_ENABLE) != 0;
 }
 
 void synic_raise(struct hvsim *sim, struct hvsim_vp *vp, uint32_t sint)
@@ -23,7 +23,7 @@ void synic_raise(struct hvsim *sim, struct hvsim_vp *vp, uint32_t sint)
         sim_log(sim, "vp%u sint%u interrupt lost (injected)", vp->index, sint);
         return;
     }
-    if (reg & HV_SINT_MASKED) {
+    if (reg & HVW_SINT_MASKED) {
         if (sim->cfg.masked_policy == HVSIM_MASKED_HOLD) {
             vp->sint_held[sint] = true;
             sim_log(sim, "vp%u sint%u masked: interrupt held", vp->index, sint);
@@ -32,15 +32,15 @@ void synic_raise(struct hvsim *sim, struct hvsim_vp *vp, uint32_t sint)
         }
         return;
     }
-    if ((reg & HV_SINT_POLLING) && (sim->cfg.features & HV_FEATURE_SINT_POLLING))
+    if ((reg & HVW_SINT_POLLING) && (sim->cfg.features & HVW_FEAT_SINT_POLLING))
         return; /* polling mode: the guest looks at the page itself */
-    apic_raise(sim, vp, (uint8_t)(reg & HV_SINT_VECTOR_MASK), (reg & HV_SINT_AUTO_EOI) != 0);
+    apic_raise(sim, vp, (uint8_t)(reg & 0xFFull), (reg & HVW_SINT_AUTO_EOI) != 0);
 }
 
-static struct hv_message *slot_of(struct hvsim *sim, struct hvsim_vp *vp, uint32_t sint)
+static uint8_t *slot_of(struct hvsim *sim, struct hvsim_vp *vp, uint32_t sint)
 {
     /* SIMP was checked to name a page inside the arena when it was enabled. */
-    return (struct hv_message *)(sim->mem + (vp->simp & HV_MSR_PAGE_MASK) + sint * HV_SIM_SLOT_SIZE);
+    return sim->mem + HVW_PAGE_MSR_GPA(vp->simp) + sint * HVW_MSG_SLOT;
 }
 
 static void queue_pop(struct hvsim_sint_queue *q)
@@ -55,13 +55,13 @@ static void deliver_one(struct hvsim *sim, struct hvsim_vp *vp, uint32_t sint)
     struct hvsim_sint_queue *q = &vp->queue[sint];
     if (q->count == 0 || q->items[0].ready_ns > sim->now_ns)
         return;
-    if (!synic_on(vp) || !(vp->simp & HV_MSR_ENABLE))
+    if (!synic_on(vp) || !(vp->simp & HVW_PAGE_MSR_ENABLE))
         return;
 
-    struct hv_message *slot = slot_of(sim, vp, sint);
-    if (__atomic_load_n(&slot->header.message_type, __ATOMIC_ACQUIRE) != HV_MESSAGE_TYPE_NONE) {
-        if (!(__atomic_fetch_or(&slot->header.flags, HV_MESSAGE_FLAG_PENDING, __ATOMIC_SEQ_CST) &
-              HV_MESSAGE_FLAG_PENDING)) {
+    uint8_t *slot = slot_of(sim, vp, sint);
+    if (ld32_acquire(slot, HVW_MSG_TYPE) != HVW_MSGTYPE_NONE) {
+        if (!(__atomic_fetch_or(slot + HVW_MSG_FLAGS, HVW_MSG_PENDING, __ATOMIC_SEQ_CST) &
+              HVW_MSG_PENDING)) {
             vp->stats.message_pending_set++;
             sim_log(sim, "vp%u sint%u slot busy: MessagePending set", vp->index, sint);
         }
@@ -69,27 +69,23 @@ static void deliver_one(struct hvsim *sim, struct hvsim_vp *vp, uint32_t sint)
     }
 
     struct hvsim_queued_msg *head = &q->items[0];
-    struct hv_message m = head->msg;
+    uint8_t m[HVW_MSG_SLOT];
+    memcpy(m, head->msg, sizeof(m));
     int timer = head->timer;
-    if (timer >= 0) {
-        struct hv_timer_message_payload p;
-        memcpy(&p, m.payload, sizeof(p));
-        p.delivery_time = clock_ref_count(sim);
-        memcpy(m.payload, &p, sizeof(p));
-    }
+    if (timer >= 0)
+        st64(m, HVW_MSG_PAYLOAD + HVW_TIMERMSG_DELIVERY, clock_ref_count(sim));
     if (q->count > 1 && q->items[1].ready_ns <= sim->now_ns)
-        m.header.flags |= HV_MESSAGE_FLAG_PENDING;
+        m[HVW_MSG_FLAGS] |= HVW_MSG_PENDING;
 
-    /* Everything but the type first; the type last, so a reader that sees a
-     * non-zero type sees the whole message. */
-    memcpy((uint8_t *)slot + sizeof(m.header.message_type),
-           (const uint8_t *)&m + sizeof(m.header.message_type),
-           sizeof(m) - sizeof(m.header.message_type));
-    __atomic_store_n(&slot->header.message_type, m.header.message_type, __ATOMIC_RELEASE);
+    /* Everything after the type first; the type last, so a reader that sees
+     * a non-zero type sees the whole message. */
+    uint32_t type = ld32(m, HVW_MSG_TYPE);
+    memcpy(slot + 4, m + 4, sizeof(m) - 4);
+    st32_release(slot, HVW_MSG_TYPE, type);
     queue_pop(q);
     vp->stats.messages_delivered++;
-    sim_log(sim, "vp%u sint%u message type 0x%x size %u delivered", vp->index, sint,
-            m.header.message_type, m.header.payload_size);
+    sim_log(sim, "vp%u sint%u message type 0x%x size %u delivered", vp->index, sint, type,
+            m[HVW_MSG_SIZE]);
     if (timer >= 0)
         stimer_message_delivered(sim, vp, timer);
     synic_raise(sim, vp, sint);
@@ -97,11 +93,11 @@ static void deliver_one(struct hvsim *sim, struct hvsim_vp *vp, uint32_t sint)
 
 void synic_scan(struct hvsim *sim, struct hvsim_vp *vp)
 {
-    for (uint32_t sint = 0; sint < HV_SINT_COUNT; sint++)
+    for (uint32_t sint = 0; sint < HVW_SINTS; sint++)
         deliver_one(sim, vp, sint);
 }
 
-int synic_queue(struct hvsim *sim, struct hvsim_vp *vp, uint32_t sint, const struct hv_message *msg,
+int synic_queue(struct hvsim *sim, struct hvsim_vp *vp, uint32_t sint, const uint8_t *msg,
                 uint64_t delay_ns, int timer)
 {
     struct hvsim_sint_queue *q = &vp->queue[sint];
@@ -118,7 +114,7 @@ int synic_queue(struct hvsim *sim, struct hvsim_vp *vp, uint32_t sint, const str
     q->items[at].ready_ns = ready;
     q->items[at].seq = sim->seq++;
     q->items[at].timer = timer;
-    q->items[at].msg = *msg;
+    memcpy(q->items[at].msg, msg, HVW_MSG_SLOT);
     q->count++;
     deliver_one(sim, vp, sint);
     return HVSIM_OK;
@@ -128,7 +124,7 @@ bool synic_next_ready_ns(const struct hvsim *sim, uint64_t *when_ns)
 {
     bool found = false;
     for (uint32_t i = 0; i < sim->cfg.vp_count; i++) {
-        for (uint32_t s = 0; s < HV_SINT_COUNT; s++) {
+        for (uint32_t s = 0; s < HVW_SINTS; s++) {
             const struct hvsim_sint_queue *q = &sim->vps[i].queue[s];
             for (uint32_t k = 0; k < q->count; k++) {
                 if (q->items[k].ready_ns <= sim->now_ns)
@@ -148,7 +144,7 @@ void synic_free(struct hvsim *sim)
     if (!sim->vps)
         return;
     for (uint32_t i = 0; i < sim->cfg.vp_count; i++)
-        for (uint32_t s = 0; s < HV_SINT_COUNT; s++)
+        for (uint32_t s = 0; s < HVW_SINTS; s++)
             free(sim->vps[i].queue[s].items);
 }
 
@@ -157,15 +153,15 @@ void synic_free(struct hvsim *sim)
 enum hvsim_msr_result synic_rdmsr(struct hvsim *sim, struct hvsim_vp *vp, uint32_t msr, uint64_t *value)
 {
     switch (msr) {
-    case HV_MSR_SCONTROL: *value = vp->scontrol; return HVSIM_MSR_OK;
-    case HV_MSR_SVERSION: *value = sim->cfg.synic_version; return HVSIM_MSR_OK;
-    case HV_MSR_SIEFP: *value = vp->siefp; return HVSIM_MSR_OK;
-    case HV_MSR_SIMP: *value = vp->simp; return HVSIM_MSR_OK;
-    case HV_MSR_EOM: *value = 0; return HVSIM_MSR_OK;
+    case HVW_MSR_SCONTROL: *value = vp->scontrol; return HVSIM_MSR_OK;
+    case HVW_MSR_SVERSION: *value = sim->cfg.synic_version; return HVSIM_MSR_OK;
+    case HVW_MSR_SIEFP: *value = vp->siefp; return HVSIM_MSR_OK;
+    case HVW_MSR_SIMP: *value = vp->simp; return HVSIM_MSR_OK;
+    case HVW_MSR_EOM: *value = 0; return HVSIM_MSR_OK;
     default: break;
     }
-    if (msr >= HV_MSR_SINT0 && msr < HV_MSR_SINT0 + HV_SINT_COUNT) {
-        *value = vp->sint[msr - HV_MSR_SINT0];
+    if (msr >= HVW_MSR_SINT(0) && msr < HVW_MSR_SINT(0) + HVW_SINTS) {
+        *value = vp->sint[msr - HVW_MSR_SINT(0)];
         return HVSIM_MSR_OK;
     }
     return HVSIM_MSR_GP;
@@ -174,14 +170,14 @@ enum hvsim_msr_result synic_rdmsr(struct hvsim *sim, struct hvsim_vp *vp, uint32
 /* SIMP and SIEFP: bit 0 enable, 63:12 page. The page must be guest RAM. */
 static enum hvsim_msr_result write_page_msr(struct hvsim *sim, uint64_t *reg, uint64_t value)
 {
-    if (msr_rsvdp_rejected(sim, value, HV_PAGE_MSR_RSVDP))
+    if (msr_rsvdp_rejected(sim, value, HVW_PAGE_MSR_RSVDP))
         return HVSIM_MSR_GP;
-    uint64_t gpa = value & HV_MSR_PAGE_MASK;
-    if (value & HV_MSR_ENABLE) {
+    uint64_t gpa = value & ~0xFFFull;
+    if (value & HVW_PAGE_MSR_ENABLE) {
         if (!mem_page_ok(sim, gpa))
             return HVSIM_MSR_GP;
         if (sim->cfg.zero_synic_pages)
-            memset(sim->mem + gpa, 0, HV_PAGE_SIZE);
+            memset(sim->mem + gpa, 0, HVW_PAGE);
     }
     *reg = value;
     return HVSIM_MSR_OK;
@@ -189,20 +185,20 @@ static enum hvsim_msr_result write_page_msr(struct hvsim *sim, uint64_t *reg, ui
 
 static enum hvsim_msr_result write_sint(struct hvsim *sim, struct hvsim_vp *vp, uint32_t sint, uint64_t value)
 {
-    if (msr_rsvdp_rejected(sim, value, HV_SINT_RSVDP))
+    if (msr_rsvdp_rejected(sim, value, (~HVW_SINT_KNOWN)))
         return HVSIM_MSR_GP;
-    bool masked = (value & HV_SINT_MASKED) != 0;
+    bool masked = (value & HVW_SINT_MASKED) != 0;
     /* Vectors 0-15 are invalid; a masked SINT may keep one (the reset value
      * does), so the check applies to unmasked values only. */
-    if (!masked && (value & HV_SINT_VECTOR_MASK) < HV_MIN_VALID_VECTOR)
+    if (!masked && (value & 0xFFull) < HVW_FIRST_VECTOR)
         return HVSIM_MSR_GP;
 
     uint64_t old = vp->sint[sint];
-    const uint64_t live = HV_SINT_VECTOR_MASK | HV_SINT_AUTO_EOI | HV_SINT_POLLING;
-    if (!(old & HV_SINT_MASKED) && !masked && ((old ^ value) & live))
+    const uint64_t live = 0xFFull | HVW_SINT_AUTO_EOI | HVW_SINT_POLLING;
+    if (!(old & HVW_SINT_MASKED) && !masked && ((old ^ value) & live))
         sim_log(sim, "vp%u sint%u changed while unmasked", vp->index, sint);
-    if ((value & HV_SINT_AUTO_EOI) && !masked &&
-        (sim->cfg.recommendations & HV_RECOMMEND_AUTOEOI_DEPRECATED))
+    if ((value & HVW_SINT_AUTO_EOI) && !masked &&
+        (sim->cfg.recommendations & HVW_REC_NO_AUTOEOI))
         sim_log(sim, "vp%u sint%u uses AutoEOI, which CPUID says is deprecated", vp->index, sint);
 
     vp->sint[sint] = value;
@@ -217,30 +213,30 @@ enum hvsim_msr_result synic_wrmsr(struct hvsim *sim, struct hvsim_vp *vp, uint32
 {
     enum hvsim_msr_result r;
     switch (msr) {
-    case HV_MSR_SCONTROL:
-        if (msr_rsvdp_rejected(sim, value, HV_SCONTROL_RSVDP))
+    case HVW_MSR_SCONTROL:
+        if (msr_rsvdp_rejected(sim, value, HVW_SCONTROL_RSVDP))
             return HVSIM_MSR_GP;
         vp->scontrol = value;
         synic_scan(sim, vp);
         return HVSIM_MSR_OK;
-    case HV_MSR_SVERSION:
+    case HVW_MSR_SVERSION:
         return HVSIM_MSR_GP; /* read-only */
-    case HV_MSR_SIEFP:
+    case HVW_MSR_SIEFP:
         return write_page_msr(sim, &vp->siefp, value);
-    case HV_MSR_SIMP:
+    case HVW_MSR_SIMP:
         r = write_page_msr(sim, &vp->simp, value);
         if (r == HVSIM_MSR_OK)
             synic_scan(sim, vp);
         return r;
-    case HV_MSR_EOM:
+    case HVW_MSR_EOM:
         vp->stats.eom_writes++;
         synic_scan(sim, vp);
         return HVSIM_MSR_OK;
     default:
         break;
     }
-    if (msr >= HV_MSR_SINT0 && msr < HV_MSR_SINT0 + HV_SINT_COUNT)
-        return write_sint(sim, vp, msr - HV_MSR_SINT0, value);
+    if (msr >= HVW_MSR_SINT(0) && msr < HVW_MSR_SINT(0) + HVW_SINTS)
+        return write_sint(sim, vp, msr - HVW_MSR_SINT(0), value);
     return HVSIM_MSR_GP;
 }
 
@@ -251,18 +247,18 @@ int hvsim_post_to_guest_ex(struct hvsim *sim, uint32_t vpi, uint32_t sint, uint3
                            uint64_t origination_id)
 {
     struct hvsim_vp *vp = sim_vp(sim, vpi);
-    if (!vp || sint >= HV_SINT_COUNT || type == HV_MESSAGE_TYPE_NONE ||
-        size > HV_MESSAGE_PAYLOAD_MAX || (size != 0 && !payload))
+    if (!vp || sint >= HVW_SINTS || type == HVW_MSGTYPE_NONE ||
+        size > HVW_PAYLOAD_MAX || (size != 0 && !payload))
         return HVSIM_EINVAL;
-    struct hv_message m;
-    memset(&m, 0, sizeof(m));
-    m.header.message_type = type;
-    m.header.payload_size = (uint8_t)size;
-    m.header.origination_id = origination_id;
+    uint8_t m[HVW_MSG_SLOT];
+    memset(m, 0, sizeof(m));
+    st32(m, HVW_MSG_TYPE, type);
+    st8(m, HVW_MSG_SIZE, (uint8_t)size);
+    st64(m, HVW_MSG_ORIGIN, origination_id);
     if (size)
-        memcpy(m.payload, payload, size);
+        memcpy(m + HVW_MSG_PAYLOAD, payload, size);
     sim_enter(sim);
-    int r = synic_queue(sim, vp, sint, &m, delay_ns, -1);
+    int r = synic_queue(sim, vp, sint, m, delay_ns, -1);
     if (r != HVSIM_OK)
         sim_log(sim, "vp%u sint%u queue full: message type 0x%x refused", vpi, sint, type);
     sim_leave(sim);
@@ -277,7 +273,7 @@ int hvsim_post_to_guest(struct hvsim *sim, uint32_t vp, uint32_t sint, uint32_t 
 
 uint32_t hvsim_queued_messages(const struct hvsim *sim, uint32_t vp, uint32_t sint)
 {
-    if (vp >= sim->cfg.vp_count || sint >= HV_SINT_COUNT)
+    if (vp >= sim->cfg.vp_count || sint >= HVW_SINTS)
         return 0;
     return sim->vps[vp].queue[sint].count;
 }
@@ -285,11 +281,11 @@ uint32_t hvsim_queued_messages(const struct hvsim *sim, uint32_t vp, uint32_t si
 int hvsim_signal_guest_event(struct hvsim *sim, uint32_t vpi, uint32_t sint, uint32_t flag)
 {
     struct hvsim_vp *vp = sim_vp(sim, vpi);
-    if (!vp || sint >= HV_SINT_COUNT || flag >= HV_EVENT_FLAGS_COUNT)
+    if (!vp || sint >= HVW_SINTS || flag >= HVW_EVENT_FLAGS)
         return HVSIM_EINVAL;
-    if (!synic_on(vp) || !(vp->siefp & HV_MSR_ENABLE))
+    if (!synic_on(vp) || !(vp->siefp & HVW_PAGE_MSR_ENABLE))
         return HVSIM_ESTATE;
-    uint8_t *byte = sim->mem + (vp->siefp & HV_MSR_PAGE_MASK) + sint * HV_SIEF_ARRAY_SIZE + flag / 8;
+    uint8_t *byte = sim->mem + (vp->siefp & ~0xFFFull) + sint * HVW_SIEF_ARRAY + flag / 8;
     uint8_t bit = (uint8_t)(1u << (flag % 8));
     sim_enter(sim);
     uint8_t old = __atomic_fetch_or(byte, bit, __ATOMIC_SEQ_CST);
@@ -304,7 +300,7 @@ int hvsim_signal_guest_event(struct hvsim *sim, uint32_t vpi, uint32_t sint, uin
 int hvsim_inject_lost_sint(struct hvsim *sim, uint32_t vpi, uint32_t sint, uint32_t count)
 {
     struct hvsim_vp *vp = sim_vp(sim, vpi);
-    if (!vp || sint >= HV_SINT_COUNT)
+    if (!vp || sint >= HVW_SINTS)
         return HVSIM_EINVAL;
     vp->sint_lose[sint] = count;
     return HVSIM_OK;
@@ -313,7 +309,7 @@ int hvsim_inject_lost_sint(struct hvsim *sim, uint32_t vpi, uint32_t sint, uint3
 int hvsim_raise_spurious_sint(struct hvsim *sim, uint32_t vpi, uint32_t sint)
 {
     struct hvsim_vp *vp = sim_vp(sim, vpi);
-    if (!vp || sint >= HV_SINT_COUNT)
+    if (!vp || sint >= HVW_SINTS)
         return HVSIM_EINVAL;
     sim_enter(sim);
     sim_log(sim, "vp%u sint%u spurious interrupt (injected)", vpi, sint);

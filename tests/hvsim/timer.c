@@ -16,19 +16,19 @@
 
 static uint32_t timer_sint(uint64_t config)
 {
-    return (uint32_t)((config & HV_STIMER_SINT_MASK) >> HV_STIMER_SINT_SHIFT);
+    return HVW_STIMER_SINT(config);
 }
 
 static uint8_t timer_vector(uint64_t config)
 {
-    return (uint8_t)((config & HV_STIMER_VECTOR_MASK) >> HV_STIMER_VECTOR_SHIFT);
+    return HVW_STIMER_VECTOR(config);
 }
 
 static void arm(struct hvsim *sim, struct hvsim_stimer *t)
 {
     uint64_t now = clock_ref_count(sim);
     t->armed = true;
-    if (t->config & HV_STIMER_PERIODIC) {
+    if (t->config & HVW_STIMER_PERIODIC) {
         t->due = now + t->count;
         if (t->due < now)
             t->due = UINT64_MAX;
@@ -41,16 +41,16 @@ static void arm(struct hvsim *sim, struct hvsim_stimer *t)
 static void update(struct hvsim *sim, struct hvsim_vp *vp, unsigned idx)
 {
     struct hvsim_stimer *t = &vp->stimer[idx];
-    if ((t->config & HV_STIMER_ENABLED) && !(t->config & HV_STIMER_DIRECT_MODE) &&
+    if ((t->config & HVW_STIMER_ENABLED) && !(t->config & HVW_STIMER_DIRECT) &&
         timer_sint(t->config) == 0) {
         sim_log(sim, "vp%u stimer%u: SINTx 0 in message mode, timer disabled", vp->index, idx);
-        t->config &= ~HV_STIMER_ENABLED;
+        t->config &= ~HVW_STIMER_ENABLED;
     }
-    if ((t->config & HV_STIMER_ENABLED) && t->count == 0) {
+    if ((t->config & HVW_STIMER_ENABLED) && t->count == 0) {
         sim_log(sim, "vp%u stimer%u: COUNT is 0, timer disabled", vp->index, idx);
-        t->config &= ~HV_STIMER_ENABLED;
+        t->config &= ~HVW_STIMER_ENABLED;
     }
-    if (t->config & HV_STIMER_ENABLED)
+    if (t->config & HVW_STIMER_ENABLED)
         arm(sim, t);
     else
         t->armed = false;
@@ -63,7 +63,7 @@ static void fire(struct hvsim *sim, struct hvsim_vp *vp, unsigned idx)
     uint64_t now = clock_ref_count(sim);
 
     vp->stats.timer_expirations[idx]++;
-    if (t->config & HV_STIMER_PERIODIC) {
+    if (t->config & HVW_STIMER_PERIODIC) {
         t->due = due + t->count;
         if (t->due < due) {
             t->armed = false; /* the next expiry is beyond the end of time */
@@ -75,11 +75,11 @@ static void fire(struct hvsim *sim, struct hvsim_vp *vp, unsigned idx)
         }
     } else {
         t->armed = false;
-        t->config &= ~HV_STIMER_ENABLED;
+        t->config &= ~HVW_STIMER_ENABLED;
     }
     sim_log(sim, "vp%u stimer%u expired (due %llu)", vp->index, idx, (unsigned long long)due);
 
-    if (t->config & HV_STIMER_DIRECT_MODE) {
+    if (t->config & HVW_STIMER_DIRECT) {
         uint8_t v = timer_vector(t->config);
         if (hvsim_irq_pending(sim, vp->index, v))
             vp->stats.timer_missed[idx]++;
@@ -91,14 +91,14 @@ static void fire(struct hvsim *sim, struct hvsim_vp *vp, unsigned idx)
         vp->stats.timer_missed[idx]++;
         return;
     }
-    struct hv_message m;
-    struct hv_timer_message_payload p = {.timer_index = idx, .expiration_time = due};
-    memset(&m, 0, sizeof(m));
-    m.header.message_type = HV_MESSAGE_TYPE_TIMER_EXPIRED;
-    m.header.payload_size = sizeof(p);
-    memcpy(m.payload, &p, sizeof(p));
+    uint8_t m[HVW_MSG_SLOT];
+    memset(m, 0, sizeof(m));
+    st32(m, HVW_MSG_TYPE, HVW_MSGTYPE_TIMER);
+    st8(m, HVW_MSG_SIZE, HVW_TIMERMSG_SIZE);
+    st32(m, HVW_MSG_PAYLOAD + HVW_TIMERMSG_INDEX, idx);
+    st64(m, HVW_MSG_PAYLOAD + HVW_TIMERMSG_EXPIRY, due);   /* delivery time: set on delivery */
     t->msg_queued = true; /* before queueing: delivery may happen at once */
-    if (synic_queue(sim, vp, timer_sint(t->config), &m, 0, (int)idx) != HVSIM_OK) {
+    if (synic_queue(sim, vp, timer_sint(t->config), m, 0, (int)idx) != HVSIM_OK) {
         t->msg_queued = false;
         vp->stats.timer_missed[idx]++;
         sim_log(sim, "vp%u stimer%u: SINT queue full, expiry lost", vp->index, idx);
@@ -110,7 +110,7 @@ void stimer_fire_due(struct hvsim *sim)
     uint64_t now = clock_ref_count(sim);
     for (uint32_t i = 0; i < sim->cfg.vp_count; i++) {
         struct hvsim_vp *vp = &sim->vps[i];
-        for (unsigned idx = 0; idx < HV_STIMER_COUNT; idx++)
+        for (unsigned idx = 0; idx < HVW_STIMERS; idx++)
             if (vp->stimer[idx].armed && vp->stimer[idx].due <= now)
                 fire(sim, vp, idx);
     }
@@ -120,7 +120,7 @@ bool stimer_next_due_ns(const struct hvsim *sim, uint64_t *when_ns)
 {
     bool found = false;
     for (uint32_t i = 0; i < sim->cfg.vp_count; i++) {
-        for (unsigned idx = 0; idx < HV_STIMER_COUNT; idx++) {
+        for (unsigned idx = 0; idx < HVW_STIMERS; idx++) {
             const struct hvsim_stimer *t = &sim->vps[i].stimer[idx];
             if (!t->armed)
                 continue;
@@ -136,38 +136,38 @@ bool stimer_next_due_ns(const struct hvsim *sim, uint64_t *when_ns)
 void stimer_message_delivered(struct hvsim *sim, struct hvsim_vp *vp, int timer)
 {
     (void)sim;
-    if (timer >= 0 && (unsigned)timer < HV_STIMER_COUNT)
+    if (timer >= 0 && (unsigned)timer < HVW_STIMERS)
         vp->stimer[timer].msg_queued = false;
 }
 
 enum hvsim_msr_result stimer_rdmsr(struct hvsim *sim, struct hvsim_vp *vp, uint32_t msr, uint64_t *value)
 {
     (void)sim;
-    unsigned idx = (msr - HV_MSR_STIMER0_CONFIG) / 2;
-    bool is_count = (msr - HV_MSR_STIMER0_CONFIG) % 2;
+    unsigned idx = (msr - HVW_MSR_STIMER_CONFIG(0)) / 2;
+    bool is_count = (msr - HVW_MSR_STIMER_CONFIG(0)) % 2;
     *value = is_count ? vp->stimer[idx].count : vp->stimer[idx].config;
     return HVSIM_MSR_OK;
 }
 
 enum hvsim_msr_result stimer_wrmsr(struct hvsim *sim, struct hvsim_vp *vp, uint32_t msr, uint64_t value)
 {
-    unsigned idx = (msr - HV_MSR_STIMER0_CONFIG) / 2;
-    bool is_count = (msr - HV_MSR_STIMER0_CONFIG) % 2;
+    unsigned idx = (msr - HVW_MSR_STIMER_CONFIG(0)) / 2;
+    bool is_count = (msr - HVW_MSR_STIMER_CONFIG(0)) % 2;
     struct hvsim_stimer *t = &vp->stimer[idx];
 
     if (is_count) {
         t->count = value;
         if (value == 0)
-            t->config &= ~HV_STIMER_ENABLED; /* zero stops it, AutoEnable or not */
-        else if (t->config & HV_STIMER_AUTO_ENABLE)
-            t->config |= HV_STIMER_ENABLED;
+            t->config &= ~HVW_STIMER_ENABLED; /* zero stops it, AutoEnable or not */
+        else if (t->config & HVW_STIMER_AUTO_ENABLE)
+            t->config |= HVW_STIMER_ENABLED;
     } else {
-        if (value & HV_STIMER_RSVDZ)
+        if (value & HVW_STIMER_RSVDZ)
             return HVSIM_MSR_GP;
-        if (value & HV_STIMER_DIRECT_MODE) {
-            if (!(sim->cfg.features & HV_FEATURE_DIRECT_STIMERS))
+        if (value & HVW_STIMER_DIRECT) {
+            if (!(sim->cfg.features & HVW_FEAT_DIRECT_STIMERS))
                 return HVSIM_MSR_GP;
-            if (timer_vector(value) < HV_MIN_VALID_VECTOR)
+            if (timer_vector(value) < HVW_FIRST_VECTOR)
                 return HVSIM_MSR_GP;
         }
         t->config = value;

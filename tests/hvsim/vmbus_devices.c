@@ -1,7 +1,7 @@
 /* Device models of hvsim's VMBus host: one table entry each {id, name,
- * class, instance, on_packet, on_room, on_open}; the IC models' functions
+ * X
  * live in vmbus_ic.c. A model sees packets already copied out of the
- * guest->host ring and validated by vmbus/ring.c; it answers through
+ * guest->host ring and validated by host_ring.c; it answers through
  * hvsim_vmbus_chan_send, and returns HVSIM_VMBUS_RETRY when the host->guest
  * ring is full, so the packet waits in the ring until the guest makes room
  * (the ring's pending_send_size gets us that signal). */
@@ -18,14 +18,11 @@
 
 /* Bytes the GPA-direct ranges describe, concatenated; NULL (and a log
  * line) when a page is outside guest RAM or the total is absurd. */
-static uint8_t *gather_ranges(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt, uint32_t *len)
+static uint8_t *gather_ranges(struct hvsim_vmbus_chan *ch, const struct hvsim_packet *pkt, uint32_t *len)
 {
-    struct vmbus_gpa_iter it;
-    struct vmbus_gpa_range_view v;
+    struct hvsim_gpa_range v;
     uint64_t total = 0;
-    if (vmbus_gpa_direct_begin(pkt, &it) != VMBUS_RING_OK)
-        return NULL;
-    while (vmbus_gpa_direct_next(&it, &v))
+    for (uint32_t r = 0; hvsim_gpa_direct_range(pkt, r, &v); r++)
         total += v.byte_count;
     if (total == 0 || total > hvsim_vmbus_chan_info(ch)->in_ring_size)
         return NULL;
@@ -34,11 +31,10 @@ static uint8_t *gather_ranges(struct hvsim_vmbus_chan *ch, const struct vmbus_pa
         return NULL;
     struct hvsim *sim = hvsim_vmbus_chan_sim(ch);
     uint64_t pos = 0;
-    vmbus_gpa_direct_begin(pkt, &it);
-    while (vmbus_gpa_direct_next(&it, &v)) {
+    for (uint32_t r = 0; hvsim_gpa_direct_range(pkt, r, &v); r++) {
         uint32_t left = v.byte_count, offset = v.byte_offset;
         for (uint32_t i = 0; i < v.pfn_count && left > 0; i++) {
-            uint64_t pfn = vmbus_gpa_range_pfn(&v, i);
+            uint64_t pfn = hvsim_gpa_range_pfn(&v, i);
             uint32_t chunk = PAGE - offset < left ? PAGE - offset : left;
             const void *src = pfn <= (UINT64_MAX >> 12) ? hvsim_gpa_to_host(sim, (pfn << 12) + offset, chunk)
                                                          : NULL;
@@ -56,7 +52,7 @@ static uint8_t *gather_ranges(struct hvsim_vmbus_chan *ch, const struct vmbus_pa
     return out;
 }
 
-static enum hvsim_vmbus_verdict echo_send(struct hvsim_vmbus_chan *ch, const struct vmbus_packet_out *p)
+static enum hvsim_vmbus_verdict echo_send(struct hvsim_vmbus_chan *ch, const struct hvsim_packet_out *p)
 {
     int rc = hvsim_vmbus_chan_send(ch, p);
     if (rc == 1)
@@ -66,7 +62,7 @@ static enum hvsim_vmbus_verdict echo_send(struct hvsim_vmbus_chan *ch, const str
     return HVSIM_VMBUS_DONE;
 }
 
-static enum hvsim_vmbus_verdict echo_gpa_direct(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt)
+static enum hvsim_vmbus_verdict echo_gpa_direct(struct hvsim_vmbus_chan *ch, const struct hvsim_packet *pkt)
 {
     uint32_t len = 0;
     uint8_t *data = gather_ranges(ch, pkt, &len);
@@ -74,23 +70,23 @@ static enum hvsim_vmbus_verdict echo_gpa_direct(struct hvsim_vmbus_chan *ch, con
         hvsim_vmbus_chan_counters(ch)->protocol_errors++;
         hvsim_vmbus_chan_log(ch, "GPA-direct ranges unreadable; empty completion");
     }
-    struct vmbus_packet_out out = {
-        .type = VMBUS_PACKET_COMP, .transaction_id = pkt->transaction_id, .payload = data, .payload_len = len,
+    struct hvsim_packet_out out = {
+        .type = HVSIM_PKT_COMP, .transaction_id = pkt->transaction_id, .payload = data, .payload_len = len,
     };
     enum hvsim_vmbus_verdict v = echo_send(ch, &out);
     free(data);
     return v;
 }
 
-static enum hvsim_vmbus_verdict echo_on_packet(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt)
+static enum hvsim_vmbus_verdict echo_on_packet(struct hvsim_vmbus_chan *ch, const struct hvsim_packet *pkt)
 {
-    if (pkt->type == VMBUS_PACKET_DATA_GPA_DIRECT)
+    if (pkt->type == HVSIM_PKT_GPA_DIRECT)
         return echo_gpa_direct(ch, pkt);
-    if (pkt->type != VMBUS_PACKET_DATA_INBAND)
+    if (pkt->type != HVSIM_PKT_INBAND)
         return HVSIM_VMBUS_DONE; /* completions and others: nothing to answer */
-    bool wants_comp = pkt->flags & VMBUS_PACKET_FLAG_COMPLETION_REQUESTED;
-    struct vmbus_packet_out out = {
-        .type = wants_comp ? VMBUS_PACKET_COMP : VMBUS_PACKET_DATA_INBAND,
+    bool wants_comp = pkt->flags & HVSIM_PKT_FLAG_COMPLETION_REQUESTED;
+    struct hvsim_packet_out out = {
+        .type = wants_comp ? HVSIM_PKT_COMP : HVSIM_PKT_INBAND,
         .transaction_id = pkt->transaction_id,
         .payload = pkt->payload,
         .payload_len = pkt->payload_len,
@@ -100,7 +96,7 @@ static enum hvsim_vmbus_verdict echo_on_packet(struct hvsim_vmbus_chan *ch, cons
 
 /* ---- sink ---- */
 
-static enum hvsim_vmbus_verdict sink_on_packet(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt)
+static enum hvsim_vmbus_verdict sink_on_packet(struct hvsim_vmbus_chan *ch, const struct hvsim_packet *pkt)
 {
     struct hvsim_vmbus_counters *c = hvsim_vmbus_chan_counters(ch);
     c->packets_sunk++;
@@ -127,8 +123,8 @@ static void source_pump(struct hvsim_vmbus_chan *ch)
         memcpy(buf, &id, sizeof(id));
         for (uint32_t i = 8; i < size; i++)
             buf[i] = (uint8_t)(id + i);
-        struct vmbus_packet_out out = {
-            .type = VMBUS_PACKET_DATA_INBAND, .transaction_id = id, .payload = buf, .payload_len = size,
+        struct hvsim_packet_out out = {
+            .type = HVSIM_PKT_INBAND, .transaction_id = id, .payload = buf, .payload_len = size,
         };
         int rc = hvsim_vmbus_chan_send(ch, &out);
         if (rc == 1)
@@ -146,10 +142,10 @@ static void source_pump(struct hvsim_vmbus_chan *ch)
 
 /* A request starts a burst: {u32 count, u32 size} when present and non-zero,
  * otherwise the device's configured count and size. */
-static enum hvsim_vmbus_verdict source_on_packet(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt)
+static enum hvsim_vmbus_verdict source_on_packet(struct hvsim_vmbus_chan *ch, const struct hvsim_packet *pkt)
 {
     struct hvsim_vmbus_channel_info *in = hvsim_vmbus_chan_info(ch);
-    if (pkt->type != VMBUS_PACKET_DATA_INBAND)
+    if (pkt->type != HVSIM_PKT_INBAND)
         return HVSIM_VMBUS_DONE;
     uint32_t count = in->source_count, size = in->source_size;
     if (pkt->payload_len >= 8) {
@@ -170,7 +166,7 @@ static enum hvsim_vmbus_verdict source_on_packet(struct hvsim_vmbus_chan *ch, co
 
 /* ---- inert ---- */
 
-static enum hvsim_vmbus_verdict inert_on_packet(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt)
+static enum hvsim_vmbus_verdict inert_on_packet(struct hvsim_vmbus_chan *ch, const struct hvsim_packet *pkt)
 {
     (void)ch, (void)pkt;
     return HVSIM_VMBUS_DONE;
@@ -180,26 +176,26 @@ static enum hvsim_vmbus_verdict inert_on_packet(struct hvsim_vmbus_chan *ch, con
 
 static const struct hvsim_vmbus_model models[HVSIM_VMBUS_MODEL_COUNT] = {
     { HVSIM_VMBUS_ECHO, "echo", HVSIM_VMBUS_CLASS_ECHO,
-      VMBUS_GUID(0, 0x6563, 0x686f, 0x8000, 0x000000000001ull), echo_on_packet, NULL, NULL, NULL },
+      HVSIM_GUID(0, 0x6563, 0x686f, 0x8000, 0x000000000001ull), echo_on_packet, NULL, NULL, NULL },
     { HVSIM_VMBUS_SINK, "sink", HVSIM_VMBUS_CLASS_SINK,
-      VMBUS_GUID(0, 0x7369, 0x6e6b, 0x8000, 0x000000000002ull), sink_on_packet, NULL, NULL, NULL },
+      HVSIM_GUID(0, 0x7369, 0x6e6b, 0x8000, 0x000000000002ull), sink_on_packet, NULL, NULL, NULL },
     { HVSIM_VMBUS_SOURCE, "source", HVSIM_VMBUS_CLASS_SOURCE,
-      VMBUS_GUID(0, 0x7372, 0x6300, 0x8000, 0x000000000003ull), source_on_packet, source_pump, NULL, NULL },
-    { HVSIM_VMBUS_INERT, "inert", VMBUS_GUID(0, 0, 0, 0, 0ull),
-      VMBUS_GUID(0, 0x696e, 0x6572, 0x8000, 0x000000000004ull), inert_on_packet, NULL, NULL, NULL },
+      HVSIM_GUID(0, 0x7372, 0x6300, 0x8000, 0x000000000003ull), source_on_packet, source_pump, NULL, NULL },
+    { HVSIM_VMBUS_INERT, "inert", HVSIM_GUID(0, 0, 0, 0, 0ull),
+      HVSIM_GUID(0, 0x696e, 0x6572, 0x8000, 0x000000000004ull), inert_on_packet, NULL, NULL, NULL },
     /* IC models (vmbus_ic.c). Their instance GUIDs are fixed on real hosts:
      * pass the device's instance_id, or the host puts the relid in data1. */
-    { HVSIM_VMBUS_HEARTBEAT, "heartbeat", VMBUS_CLASS_HEARTBEAT, VMBUS_INSTANCE_HEARTBEAT,
+    { HVSIM_VMBUS_HEARTBEAT, "heartbeat", VBW_CLASS_HEARTBEAT, VBW_INSTANCE_HEARTBEAT,
       hvsim_ic_on_packet, hvsim_ic_on_room, hvsim_ic_on_open, NULL },
-    { HVSIM_VMBUS_SHUTDOWN, "shutdown", VMBUS_CLASS_SHUTDOWN, VMBUS_INSTANCE_SHUTDOWN,
+    { HVSIM_VMBUS_SHUTDOWN, "shutdown", VBW_CLASS_SHUTDOWN, VBW_INSTANCE_SHUTDOWN,
       hvsim_ic_on_packet, hvsim_ic_on_room, hvsim_ic_on_open, NULL },
-    { HVSIM_VMBUS_TIMESYNC, "timesync", VMBUS_CLASS_TIMESYNC, VMBUS_INSTANCE_TIMESYNC,
+    { HVSIM_VMBUS_TIMESYNC, "timesync", VBW_CLASS_TIMESYNC, VBW_INSTANCE_TIMESYNC,
       hvsim_ic_on_packet, hvsim_ic_on_room, hvsim_ic_on_open, NULL },
-    { HVSIM_VMBUS_KVP, "kvp", VMBUS_CLASS_KVP, VMBUS_INSTANCE_KVP,
+    { HVSIM_VMBUS_KVP, "kvp", VBW_CLASS_KVP, VBW_INSTANCE_KVP,
       hvsim_ic_on_packet, hvsim_ic_on_room, hvsim_ic_on_open, NULL },
     /* The synthetic NIC (dev_netvsc.c), class f8615163-df3e-46c5-913f-f2d2f965ed0e. */
-    { HVSIM_VMBUS_NETVSC, "netvsc", VMBUS_GUID(0xf8615163u, 0xdf3e, 0x46c5, 0x913f, 0xf2d2f965ed0eull),
-      VMBUS_GUID(0, 0x6e65, 0x7476, 0x8000, 0x000000000005ull), hvsim_netvsc_on_packet, hvsim_netvsc_on_room,
+    { HVSIM_VMBUS_NETVSC, "netvsc", HVSIM_GUID(0xf8615163u, 0xdf3e, 0x46c5, 0x913f, 0xf2d2f965ed0eull),
+      HVSIM_GUID(0, 0x6e65, 0x7476, 0x8000, 0x000000000005ull), hvsim_netvsc_on_packet, hvsim_netvsc_on_room,
       hvsim_netvsc_on_open, hvsim_netvsc_on_close },
 };
 

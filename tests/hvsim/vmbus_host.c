@@ -3,8 +3,9 @@
  * and the device models (vmbus_devices.c). Reference sections 5-8.
  *
  * Every guest message arrives through a message port as a copy hvsim took
- * of the hypercall input; it is copied once more into a zero-filled wire
- * struct and checked field by field before anything acts on it. Replies go
+ * of the hypercall input; it is copied once more into a zero-filled buffer
+ * of the largest size its type has, and read field by field at the
+ * reference's offsets (vmbus_wire.h) before anything acts on it. Replies go
  * through a small outbox, so a full SINT queue delays them instead of losing
  * them. Ring pages are reached through the arena: each ring half needs its
  * data pages GPA-contiguous (the control page may be anywhere), which every
@@ -13,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/hvsim/host_ring.h"
 #include "tests/hvsim/hvsim_state.h"
 #include "tests/hvsim/vmbus_host.h"
+#include "tests/hvsim/vmbus_wire.h"
 
 #define PAGE 4096u
-#define MAX_RELID 2047u
+#define MAX_RELID VBW_MAX_RELID
 #define MAX_PACKET_BYTES (0xFFFFu * 8u + 8u) /* len8 is u16, plus the trailer */
 #define OUTBOX_RETRY_NS 1000u
 #define REORDER_HOLD_NS 1000000u /* a held-back message goes out alone after this */
@@ -26,7 +29,7 @@
 struct outbox_msg {
     uint32_t vp, sint, size;
     uint64_t delay_ns;
-    uint8_t payload[VMBUS_MSG_MAX_SIZE];
+    uint8_t payload[VBW_MSG_MAX];
 };
 
 struct hvsim_vmbus_chan {
@@ -35,8 +38,8 @@ struct hvsim_vmbus_chan {
     const struct hvsim_vmbus_model *model;
     uint16_t offer_flags, sub_channel_index, mmio_megabytes;
     bool dedicated_interrupt;
-    struct vmbus_ring out_ring; /* guest->host: we read it */
-    struct vmbus_ring in_ring;  /* host->guest: we write it */
+    struct hring out_ring;      /* guest->host: we read it */
+    struct hring in_ring;       /* host->guest: we write it */
     uint8_t *buf;               /* one packet copied out of out_ring */
     uint32_t buf_size;
     const void *model_config;   /* the device's (netvsc) */
@@ -82,11 +85,9 @@ struct hvsim_vmbus {
 };
 
 static const uint32_t all_versions[] = {
-    VMBUS_VERSION_WS2008, VMBUS_VERSION_WIN7, VMBUS_VERSION_WIN8, VMBUS_VERSION_WIN8_1,
-    VMBUS_VERSION_WIN10, VMBUS_VERSION_WIN10_V4_1, VMBUS_VERSION_WIN10_V5, VMBUS_VERSION_WIN10_V5_1,
-    VMBUS_VERSION_WIN10_V5_2, VMBUS_VERSION_WIN10_V5_3, VMBUS_VERSION_COPPER,
+    VBW_V0_13, VBW_V1_1, VBW_V2_4, VBW_V3_0, VBW_V4_0, VBW_V4_1, VBW_V5_0, VBW_V5_1, VBW_V5_2, VBW_V5_3, VBW_V6_0,
 };
-static const uint32_t qemu_versions[] = { VMBUS_VERSION_WIN8, VMBUS_VERSION_WIN8_1, VMBUS_VERSION_WIN10 };
+static const uint32_t qemu_versions[] = { VBW_V2_4, VBW_V3_0, VBW_V4_0 };
 
 /* ---- config ---- */
 
@@ -96,12 +97,12 @@ void hvsim_vmbus_config_default(struct hvsim_vmbus_config *cfg, enum hvsim_vmbus
     cfg->flavor = flavor;
     cfg->first_relid = 1;
     if (flavor == HVSIM_VMBUS_QEMU) {
-        cfg->max_version = VMBUS_VERSION_WIN10;
+        cfg->max_version = VBW_V4_0;
         memcpy(cfg->versions, qemu_versions, sizeof(qemu_versions));
         cfg->version_count = sizeof(qemu_versions) / sizeof(qemu_versions[0]);
         cfg->event_conn_base = QEMU_EVENT_CONN_BASE;
     } else {
-        cfg->max_version = VMBUS_VERSION_WIN10_V5_3;
+        cfg->max_version = VBW_V5_3;
         memcpy(cfg->versions, all_versions, sizeof(all_versions));
         cfg->version_count = sizeof(all_versions) / sizeof(all_versions[0]);
         cfg->event_conn_base = 0x10000;
@@ -150,10 +151,9 @@ static void outbox_flush(struct hvsim_vmbus *vb)
 {
     while (vb->outbox_count > 0) {
         struct outbox_msg *m = &vb->outbox[0];
-        int rc = hvsim_post_to_guest_ex(vb->sim, m->vp, m->sint, VMBUS_POST_MESSAGE_TYPE, m->payload,
-                                        m->size, m->delay_ns, 0);
-        uint32_t type;
-        memcpy(&type, m->payload, sizeof(type));
+        int rc = hvsim_post_to_guest_ex(vb->sim, m->vp, m->sint, VBW_POST_TYPE, m->payload, m->size,
+                                        m->delay_ns, 0);
+        uint32_t type = ld32(m->payload, VBW_HDR_TYPE);
         if (rc == HVSIM_EFULL) {
             vb->counters.post_retries++;
             if (!vb->retry_scheduled &&
@@ -203,10 +203,9 @@ static void release_held(void *ctx, struct hvsim *sim)
  * The message fault switches act here, on whole messages. */
 static void send_msg(struct hvsim_vmbus *vb, const void *msg, uint32_t exact)
 {
-    uint32_t type;
-    memcpy(&type, msg, sizeof(type));
+    uint32_t type = ld32(msg, VBW_HDR_TYPE);
     uint32_t size = is_qemu(vb) ? (exact + 7u) & ~7u : exact;
-    if (size > VMBUS_MSG_MAX_SIZE || type >= VMBUS_MSG_COUNT)
+    if (size > VBW_MSG_MAX || type >= HVSIM_VMBUS_MSG_TYPES)
         return;
     uint32_t bit = HVSIM_VMBUS_MSG_BIT(type);
     if (vb->faults.drop_msgs & bit) {
@@ -244,8 +243,9 @@ static void send_msg(struct hvsim_vmbus *vb, const void *msg, uint32_t exact)
 
 static void send_header_only(struct hvsim_vmbus *vb, uint32_t type)
 {
-    struct vmbus_msg_request_offers m = { .hdr.type = type };
-    send_msg(vb, &m, sizeof(m));
+    uint8_t m[VBW_HDR] = { 0 };
+    st32(m, VBW_HDR_TYPE, type);
+    send_msg(vb, m, sizeof(m));
 }
 
 /* ---- channels ---- */
@@ -271,9 +271,9 @@ static uint32_t free_relid(struct hvsim_vmbus *vb)
 
 static void signal_guest(struct hvsim_vmbus_chan *ch)
 {
-    if (ch->info.target_vp == VMBUS_TARGET_VP_NONE)
+    if (ch->info.target_vp == VBW_TARGET_VP_NONE)
         return;
-    int rc = hvsim_signal_guest_event(ch->vb->sim, ch->info.target_vp, VMBUS_SINT, ch->info.relid);
+    int rc = hvsim_signal_guest_event(ch->vb->sim, ch->info.target_vp, VBW_SINT, ch->info.relid);
     if (rc != HVSIM_OK) {
         sim_log(ch->vb->sim, "vmbus: relid %u: signal to vp%u failed (hvsim %d)", ch->info.relid,
                 ch->info.target_vp, rc);
@@ -340,10 +340,10 @@ static void chan_init(struct hvsim_vmbus_chan *ch, uint32_t relid, const struct 
         in->instance_id = *dev->instance_id;
     } else {
         in->instance_id = model->instance_id;
-        in->instance_id.data1 = relid;
+        st32(in->instance_id.bytes, 0, relid);   /* data1 */
     }
     in->connection_id = ch->vb->cfg.event_conn_base + relid;
-    in->target_vp = VMBUS_TARGET_VP_NONE;
+    in->target_vp = VBW_TARGET_VP_NONE;
     in->source_count = dev->source_count;
     in->source_size = dev->source_size;
     ch->offer_flags = dev->offer_flags;
@@ -356,19 +356,18 @@ static void chan_init(struct hvsim_vmbus_chan *ch, uint32_t relid, const struct 
 /* Field by field from reference section 6, OFFERCHANNEL. */
 static void send_offer(struct hvsim_vmbus *vb, struct hvsim_vmbus_chan *ch)
 {
-    struct vmbus_msg_offer m;
-    memset(&m, 0, sizeof(m));
-    m.hdr.type = VMBUS_MSG_OFFERCHANNEL;
-    m.type = ch->info.class_id;
-    m.instance = ch->info.instance_id;
-    m.flags = ch->offer_flags;
-    m.mmio_megabytes = ch->mmio_megabytes;
-    m.sub_channel_index = ch->sub_channel_index;
-    m.child_relid = ch->info.relid;
-    m.is_dedicated_interrupt = ch->dedicated_interrupt ? 1 : 0;
-    m.connection_id = ch->info.connection_id;
-    uint32_t size = vb->version < VMBUS_VERSION_WIN7 ? VMBUS_MSG_OFFER_MIN_SIZE_V1 : sizeof(m);
-    send_msg(vb, &m, size);
+    uint8_t m[VBW_OFFER_SIZE];
+    memset(m, 0, sizeof(m));
+    st32(m, VBW_HDR_TYPE, VBW_OFFERCHANNEL);
+    memcpy(m + VBW_OFFER_CLASS, ch->info.class_id.bytes, 16);
+    memcpy(m + VBW_OFFER_INSTANCE, ch->info.instance_id.bytes, 16);
+    st16(m, VBW_OFFER_FLAGS, ch->offer_flags);
+    st16(m, VBW_OFFER_MMIO_MB, ch->mmio_megabytes);
+    st16(m, VBW_OFFER_SUBCHANNEL, ch->sub_channel_index);
+    st32(m, VBW_OFFER_RELID, ch->info.relid);
+    st16(m, VBW_OFFER_DEDICATED, ch->dedicated_interrupt ? 1 : 0);
+    st32(m, VBW_OFFER_CONN_ID, ch->info.connection_id);
+    send_msg(vb, m, vb->version < VBW_V1_1 ? VBW_OFFER_SIZE_V1 : VBW_OFFER_SIZE);
     ch->info.offer_sent = true;
 }
 
@@ -419,7 +418,7 @@ static uint16_t on_message(void *ctx, struct hvsim *sim, uint32_t vp, uint32_t c
 static uint32_t announce_conn_id(struct hvsim_vmbus *vb, uint32_t arrived_on)
 {
     uint32_t id = vb->cfg.msg_conn_id ? vb->cfg.msg_conn_id : arrived_on;
-    if (id != VMBUS_CONNID_MESSAGE && id != VMBUS_CONNID_MULTICLIENT &&
+    if (id != VBW_CONN_MESSAGE && id != VBW_CONN_MULTICLIENT &&
         hvsim_register_message_port(vb->sim, id, on_message, vb) == 0)
         vb->announced_conn_id = id;
     return id;
@@ -428,56 +427,55 @@ static uint32_t announce_conn_id(struct hvsim_vmbus *vb, uint32_t arrived_on)
 static void on_initiate_contact(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg,
                                 uint32_t size)
 {
-    (void)vp;
-    struct vmbus_msg_initiate_contact m;
-    memset(&m, 0, sizeof(m));
-    memcpy(&m, msg, size < sizeof(m) ? size : sizeof(m));
+    (void)vp, (void)size;
+    uint32_t version = ld32(msg, VBW_IC_VERSION), target_vp = ld32(msg, VBW_IC_TARGET_VP);
+    uint8_t msg_sint = ld8(msg, VBW_IC_MSG_SINT);
     reset_connection(vb);
 
-    bool ok = version_accepted(vb, m.version);
-    uint8_t state = VMBUS_CONNECTION_OK;
+    bool ok = version_accepted(vb, version);
+    uint8_t state = VBW_STATE_OK;
     vb->target_vp = 0;
-    vb->msg_sint = VMBUS_SINT;
-    if (m.target_vp >= hvsim_vp_count(vb->sim)) {
-        protocol_error(vb, "INITIATE_CONTACT target VP", m.target_vp);
+    vb->msg_sint = VBW_SINT;
+    if (target_vp >= hvsim_vp_count(vb->sim)) {
+        protocol_error(vb, "INITIATE_CONTACT target VP", target_vp);
         ok = false;
-        state = VMBUS_CONNECTION_FAILED;
+        state = VBW_STATE_FAILED;
     } else {
-        vb->target_vp = m.target_vp;
+        vb->target_vp = target_vp;
     }
     /* Only the multi-client port honours msg_sint (>= 5.0). */
-    if (ok && conn_id == VMBUS_CONNID_MULTICLIENT && m.version >= VMBUS_VERSION_WIN10_V5) {
-        if (m.msg_sint == 0 || m.msg_sint >= 16)
-            protocol_error(vb, "INITIATE_CONTACT msg_sint", m.msg_sint);
+    if (ok && conn_id == VBW_CONN_MULTICLIENT && version >= VBW_V5_0) {
+        if (msg_sint == 0 || msg_sint >= 16)
+            protocol_error(vb, "INITIATE_CONTACT msg_sint", msg_sint);
         else
-            vb->msg_sint = m.msg_sint;
+            vb->msg_sint = msg_sint;
     }
 
-    struct vmbus_msg_version_response r;
-    memset(&r, 0, sizeof(r));
-    r.hdr.type = VMBUS_MSG_VERSION_RESPONSE;
-    r.version_supported = ok ? 1 : 0;
-    r.connection_state = state;
-    uint32_t rsize = VMBUS_MSG_VERSION_RESPONSE_MIN_SIZE;
+    uint8_t r[VBW_VR_SIZE_V6];
+    memset(r, 0, sizeof(r));
+    st32(r, VBW_HDR_TYPE, VBW_VERSION_RESPONSE);
+    st8(r, VBW_VR_SUPPORTED, ok ? 1 : 0);
+    st8(r, VBW_VR_STATE, state);
+    uint32_t rsize = VBW_VR_SIZE;
     if (ok) {
         vb->state = HVSIM_VMBUS_CONNECTED;
-        vb->version = m.version;
-        if (m.version >= VMBUS_VERSION_COPPER)
-            vb->features = m.feature_flags & vb->cfg.supported_features;
+        vb->version = version;
+        if (version >= VBW_V6_0)
+            vb->features = ld32(msg, VBW_IC_FEATURES) & vb->cfg.supported_features;
     }
     if (!is_qemu(vb)) {
-        if (m.version >= VMBUS_VERSION_WIN10_V5)
-            r.msg_conn_id = ok ? announce_conn_id(vb, conn_id) : 0;
+        if (version >= VBW_V5_0)
+            st32(r, VBW_VR_CONN_ID, ok ? announce_conn_id(vb, conn_id) : 0);
         else
-            r.msg_conn_id = ok ? m.version : 0;
-        if (m.version >= VMBUS_VERSION_COPPER) {
-            r.supported_features = vb->features;
-            rsize = VMBUS_MSG_VERSION_RESPONSE_MIN_SIZE_V6;
+            st32(r, VBW_VR_CONN_ID, ok ? version : 0);
+        if (version >= VBW_V6_0) {
+            st32(r, VBW_VR_FEATURES, vb->features);
+            rsize = VBW_VR_SIZE_V6;
         }
     }
-    sim_log(vb->sim, "vmbus: INITIATE_CONTACT %u.%u on conn %u: %s", VMBUS_VERSION_MAJOR(m.version),
-            VMBUS_VERSION_MINOR(m.version), conn_id, ok ? "accepted" : "refused");
-    send_msg(vb, &r, rsize);
+    sim_log(vb->sim, "vmbus: INITIATE_CONTACT %u.%u on conn %u: %s", version >> 16, version & 0xFFFF, conn_id,
+            ok ? "accepted" : "refused");
+    send_msg(vb, r, rsize);
 }
 
 /* ---- offers ---- */
@@ -494,23 +492,22 @@ static void on_request_offers(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn
     for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_CHANNELS; i++)
         if (chan_live(&vb->chans[i]))
             send_offer(vb, &vb->chans[i]);
-    send_header_only(vb, VMBUS_MSG_ALLOFFERS_DELIVERED);
+    send_header_only(vb, VBW_ALLOFFERS_DELIVERED);
 }
 
 static void on_relid_released(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg,
                               uint32_t size)
 {
     (void)vp, (void)conn_id, (void)size;
-    struct vmbus_msg_relid_released m;
-    memcpy(&m, msg, sizeof(m));
-    struct hvsim_vmbus_chan *ch = find_chan(vb, m.child_relid);
+    uint32_t relid = ld32(msg, VBW_RELID_AT);
+    struct hvsim_vmbus_chan *ch = find_chan(vb, relid);
     if (!ch || ch->info.state != HVSIM_CHAN_RESCINDED) {
-        protocol_error(vb, "RELID_RELEASED of a relid not rescinded", m.child_relid);
+        protocol_error(vb, "RELID_RELEASED of a relid not rescinded", relid);
         return;
     }
     for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_GPADLS; i++) {
         struct gpadl *g = &vb->gpadls[i];
-        if (g->used && g->relid == m.child_relid) {
+        if (g->used && g->relid == relid) {
             sim_log(vb->sim, "vmbus: relid %u released with GPADL %#x still up; dropped", g->relid,
                     g->handle);
             gpadl_free(g);
@@ -523,10 +520,12 @@ static void on_relid_released(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn
 
 static void send_gpadl_created(struct hvsim_vmbus *vb, uint32_t relid, uint32_t handle, uint32_t status)
 {
-    struct vmbus_msg_gpadl_created r = {
-        .hdr.type = VMBUS_MSG_GPADL_CREATED, .child_relid = relid, .gpadl = handle, .status = status,
-    };
-    send_msg(vb, &r, sizeof(r));
+    uint8_t r[VBW_GPADLC_SIZE] = { 0 };
+    st32(r, VBW_HDR_TYPE, VBW_GPADL_CREATED);
+    st32(r, VBW_GPADLC_RELID, relid);
+    st32(r, VBW_GPADLC_HANDLE, handle);
+    st32(r, VBW_GPADLC_STATUS, status);
+    send_msg(vb, r, sizeof(r));
 }
 
 static void gpadl_fail(struct gpadl *g, const char *why)
@@ -539,6 +538,12 @@ static void gpadl_fail(struct gpadl *g, const char *why)
     g->ranges = NULL;
 }
 
+/* Pages a range spans: ceil((offset + count) / 4096). */
+static uint64_t range_pages(uint32_t offset, uint32_t count)
+{
+    return ((uint64_t)offset + count + PAGE - 1) / PAGE;
+}
+
 /* Walks the ranges: offsets and PFN counts must add up to range_buflen
  * exactly. Fills g->pfns and g->page_count. 64-bit sums throughout. */
 static const char *gpadl_parse(struct hvsim_vmbus *vb, struct gpadl *g)
@@ -547,18 +552,17 @@ static const char *gpadl_parse(struct hvsim_vmbus *vb, struct gpadl *g)
     uint64_t left = g->range_buflen, total = 0;
     g->whole_pages = true;
     for (uint32_t r = 0; r < g->range_count; r++) {
-        struct vmbus_gpa_range range;
-        if (left < sizeof(range))
+        if (left < VBW_RANGE_HDR)
             return "range header past range_buflen";
-        memcpy(&range, p, sizeof(range));
-        p += sizeof(range);
-        left -= sizeof(range);
-        if (range.byte_offset >= PAGE || range.byte_count == 0)
+        uint32_t count = ld32(p, VBW_RANGE_COUNT), offset = ld32(p, VBW_RANGE_OFFSET);
+        p += VBW_RANGE_HDR;
+        left -= VBW_RANGE_HDR;
+        if (offset >= PAGE || count == 0)
             return "range offset or count";
-        uint64_t n = vmbus_gpa_range_pfn_count(range.byte_offset, range.byte_count);
+        uint64_t n = range_pages(offset, count);
         if (n * 8 > left)
             return "PFNs past range_buflen";
-        if (range.byte_offset != 0 || range.byte_count % PAGE != 0)
+        if (offset != 0 || count % PAGE != 0)
             g->whole_pages = false;
         p += n * 8;
         left -= n * 8;
@@ -573,13 +577,10 @@ static const char *gpadl_parse(struct hvsim_vmbus *vb, struct gpadl *g)
     p = g->ranges;
     uint32_t k = 0;
     for (uint32_t r = 0; r < g->range_count; r++) {
-        struct vmbus_gpa_range range;
-        memcpy(&range, p, sizeof(range));
-        p += sizeof(range);
-        uint32_t n = vmbus_gpa_range_pfn_count(range.byte_offset, range.byte_count);
+        uint32_t n = (uint32_t)range_pages(ld32(p, VBW_RANGE_OFFSET), ld32(p, VBW_RANGE_COUNT));
+        p += VBW_RANGE_HDR;
         for (uint32_t i = 0; i < n; i++, k++, p += 8) {
-            uint64_t pfn;
-            memcpy(&pfn, p, sizeof(pfn));
+            uint64_t pfn = ld64(p, 0);
             if (pfn > (UINT64_MAX >> 12) || !hvsim_gpa_to_host(vb->sim, pfn << 12, PAGE))
                 return "PFN outside guest RAM";
             g->pfns[k] = pfn;
@@ -594,9 +595,8 @@ static bool qemu_shape_ok(const struct gpadl *g)
 {
     if (g->range_count != 1)
         return false;
-    struct vmbus_gpa_range range;
-    memcpy(&range, g->ranges, sizeof(range));
-    return range.byte_offset == 0 && (uint64_t)range.byte_count == (uint64_t)g->page_count * PAGE;
+    return ld32(g->ranges, VBW_RANGE_OFFSET) == 0 &&
+           (uint64_t)ld32(g->ranges, VBW_RANGE_COUNT) == (uint64_t)g->page_count * PAGE;
 }
 
 /* All bytes are in: validate, then answer (or not). */
@@ -665,66 +665,63 @@ static void on_gpadl_header(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_i
                             uint32_t size)
 {
     (void)vp, (void)conn_id;
-    struct vmbus_msg_gpadl_header h;
-    memcpy(&h, msg, sizeof(h));
+    uint32_t relid = ld32(msg, VBW_GPADLH_RELID), handle = ld32(msg, VBW_GPADLH_HANDLE);
+    uint16_t buflen = ld16(msg, VBW_GPADLH_BUFLEN), count = ld16(msg, VBW_GPADLH_COUNT);
     /* Taken in even when it will fail, so its BODY messages find it; a
      * rescinded relid's GPADL is dropped without a reply at the end. */
-    struct hvsim_vmbus_chan *ch = find_chan(vb, h.child_relid);
-    bool duplicate = find_gpadl(vb, h.gpadl, true) || find_gpadl(vb, h.gpadl, false);
+    struct hvsim_vmbus_chan *ch = find_chan(vb, relid);
+    bool duplicate = find_gpadl(vb, handle, true) || find_gpadl(vb, handle, false);
     struct gpadl *g = gpadl_alloc(vb);
     if (!g) {
-        protocol_error(vb, "too many GPADLs", h.gpadl);
-        send_gpadl_created(vb, h.child_relid, h.gpadl, HVSIM_VMBUS_GPADL_FAILED);
+        protocol_error(vb, "too many GPADLs", handle);
+        send_gpadl_created(vb, relid, handle, HVSIM_VMBUS_GPADL_FAILED);
         return;
     }
-    g->handle = h.gpadl;
-    g->relid = h.child_relid;
-    g->range_buflen = h.range_buflen;
-    g->range_count = h.range_count;
+    g->handle = handle;
+    g->relid = relid;
+    g->range_buflen = buflen;
+    g->range_count = count;
     if (!ch || !chan_live(ch))
         gpadl_fail(g, "no such relid");
-    else if (h.gpadl == 0)
+    else if (handle == 0)
         gpadl_fail(g, "handle 0");
     else if (duplicate)
         gpadl_fail(g, "handle in use");
-    else if (h.range_count == 0 || h.range_buflen % 8 != 0 ||
-             (uint32_t)h.range_buflen < (uint32_t)h.range_count * 16u)
+    else if (count == 0 || buflen % 8 != 0 || (uint32_t)buflen < (uint32_t)count * 16u)
         gpadl_fail(g, "range_count and range_buflen disagree");
-    else if (!(g->ranges = malloc(h.range_buflen)))
+    else if (!(g->ranges = malloc(buflen)))
         gpadl_fail(g, "out of memory");
-    gpadl_append(vb, g, (const uint8_t *)msg + sizeof(h), size - (uint32_t)sizeof(h));
+    gpadl_append(vb, g, (const uint8_t *)msg + VBW_GPADLH_SIZE, size - VBW_GPADLH_SIZE);
 }
 
 static void on_gpadl_body(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg,
                           uint32_t size)
 {
     (void)vp, (void)conn_id;
-    struct vmbus_msg_gpadl_body b;
-    memcpy(&b, msg, sizeof(b));
-    struct gpadl *g = find_gpadl(vb, b.gpadl, false);
+    uint32_t handle = ld32(msg, VBW_GPADLB_HANDLE);
+    struct gpadl *g = find_gpadl(vb, handle, false);
     if (!g) {
-        protocol_error(vb, "GPADL_BODY for no GPADL in progress", b.gpadl);
+        protocol_error(vb, "GPADL_BODY for no GPADL in progress", handle);
         return;
     }
-    uint32_t len = size - (uint32_t)sizeof(b);
+    uint32_t len = size - VBW_GPADLB_SIZE;
     if (len % 8 != 0)
         gpadl_fail(g, "GPADL_BODY not whole PFNs");
-    gpadl_append(vb, g, (const uint8_t *)msg + sizeof(b), len);
+    gpadl_append(vb, g, (const uint8_t *)msg + VBW_GPADLB_SIZE, len);
 }
 
 static void on_gpadl_teardown(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg,
                               uint32_t size)
 {
     (void)vp, (void)conn_id, (void)size;
-    struct vmbus_msg_gpadl_teardown t;
-    memcpy(&t, msg, sizeof(t));
-    struct gpadl *g = find_gpadl(vb, t.gpadl, true);
-    if (!g || g->relid != t.child_relid) {
-        protocol_error(vb, "GPADL_TEARDOWN of an unknown GPADL", t.gpadl);
+    uint32_t relid = ld32(msg, VBW_GPADLT_RELID), handle = ld32(msg, VBW_GPADLT_HANDLE);
+    struct gpadl *g = find_gpadl(vb, handle, true);
+    if (!g || g->relid != relid) {
+        protocol_error(vb, "GPADL_TEARDOWN of an unknown GPADL", handle);
         return;
     }
     if (g->in_use) {
-        protocol_error(vb, "GPADL_TEARDOWN of an open channel's ring; closing it", t.gpadl);
+        protocol_error(vb, "GPADL_TEARDOWN of an open channel's ring; closing it", handle);
         struct hvsim_vmbus_chan *ch = find_chan(vb, g->relid);
         if (ch)
             chan_close(ch);
@@ -733,8 +730,10 @@ static void on_gpadl_teardown(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn
         return;   /* the host keeps the pages mapped and never says so */
     gpadl_free(g);
     vb->counters.gpadls_torndown++;
-    struct vmbus_msg_gpadl_torndown r = { .hdr.type = VMBUS_MSG_GPADL_TORNDOWN, .gpadl = t.gpadl };
-    send_msg(vb, &r, sizeof(r));
+    uint8_t r[VBW_TORNDOWN_SIZE] = { 0 };
+    st32(r, VBW_HDR_TYPE, VBW_GPADL_TORNDOWN);
+    st32(r, VBW_TORNDOWN_HANDLE, handle);
+    send_msg(vb, r, sizeof(r));
 }
 
 /* ---- open / close ---- */
@@ -744,16 +743,18 @@ static uint16_t on_channel_signal(void *ctx, struct hvsim *sim, uint32_t vp, uin
 
 static void send_open_result(struct hvsim_vmbus *vb, uint32_t relid, uint32_t open_id, uint32_t status)
 {
-    struct vmbus_msg_open_result r = {
-        .hdr.type = VMBUS_MSG_OPENCHANNEL_RESULT, .child_relid = relid, .open_id = open_id, .status = status,
-    };
-    send_msg(vb, &r, sizeof(r));
+    uint8_t r[VBW_OPENRES_SIZE] = { 0 };
+    st32(r, VBW_HDR_TYPE, VBW_OPENCHANNEL_RESULT);
+    st32(r, VBW_OPENRES_RELID, relid);
+    st32(r, VBW_OPENRES_ID, open_id);
+    st32(r, VBW_OPENRES_STATUS, status);
+    send_msg(vb, r, sizeof(r));
 }
 
 /* One ring half: control page pfns[0], data pages pfns[1..count), which
  * must follow each other in guest-physical memory. */
 static const char *map_ring_half(struct hvsim_vmbus *vb, const uint64_t *pfns, uint32_t count,
-                                 struct vmbus_ring *r)
+                                 struct hring *r)
 {
     if (count < 2)
         return "ring half smaller than 2 pages";
@@ -761,33 +762,33 @@ static const char *map_ring_half(struct hvsim_vmbus *vb, const uint64_t *pfns, u
         if (pfns[i] != pfns[1] + (i - 1))
             return "ring data pages not contiguous (an hvsim limit)";
     uint64_t data_size = (uint64_t)(count - 1) * PAGE;
-    if (data_size > VMBUS_RING_MAX_DATA_SIZE)
+    if (data_size > (1u << 30))
         return "ring too large";
-    void *control = hvsim_gpa_to_host(vb->sim, pfns[0] << 12, PAGE);
-    void *data = hvsim_gpa_to_host(vb->sim, pfns[1] << 12, data_size);
+    uint8_t *control = hvsim_gpa_to_host(vb->sim, pfns[0] << 12, PAGE);
+    uint8_t *data = hvsim_gpa_to_host(vb->sim, pfns[1] << 12, data_size);
     if (!control || !data)
         return "ring outside guest RAM";
-    enum vmbus_ring_result res = vmbus_ring_attach(r, control, data, (uint32_t)data_size);
-    return res == VMBUS_RING_OK ? NULL : vmbus_ring_result_name(res);
+    enum hring_result res = hring_attach(r, control, data, (uint32_t)data_size);
+    return res == HRING_OK ? NULL : hring_result_name(res);
 }
 
 /* Everything OPENCHANNEL names, checked; NULL when the channel can open. */
-static const char *open_check(struct hvsim_vmbus *vb, struct hvsim_vmbus_chan *ch,
-                              const struct vmbus_msg_open_channel *m, struct gpadl **out)
+static const char *open_check(struct hvsim_vmbus *vb, struct hvsim_vmbus_chan *ch, const uint8_t *m,
+                              struct gpadl **out)
 {
     if (ch->info.state == HVSIM_CHAN_OPEN)
         return "already open";
-    struct gpadl *g = find_gpadl(vb, m->ring_gpadl, true);
-    if (!g || g->relid != m->child_relid)
+    struct gpadl *g = find_gpadl(vb, ld32(m, VBW_OPEN_GPADL), true);
+    if (!g || g->relid != ld32(m, VBW_OPEN_RELID))
         return "ring GPADL not created for this relid";
     if (g->in_use)
         return "ring GPADL already in use";
     if (!g->whole_pages)
         return "ring GPADL not whole pages";
-    uint32_t off = m->downstream_page_offset;
+    uint32_t off = ld32(m, VBW_OPEN_DOWNSTREAM), vp = ld32(m, VBW_OPEN_TARGET_VP);
     if (off < 2 || off >= g->page_count || g->page_count - off < 2)
         return "downstream offset outside the GPADL";
-    if (m->target_vp != VMBUS_TARGET_VP_NONE && m->target_vp >= hvsim_vp_count(vb->sim))
+    if (vp != VBW_TARGET_VP_NONE && vp >= hvsim_vp_count(vb->sim))
         return "target VP";
     const char *why = map_ring_half(vb, g->pfns, off, &ch->out_ring);
     if (!why)
@@ -799,27 +800,26 @@ static const char *open_check(struct hvsim_vmbus *vb, struct hvsim_vmbus_chan *c
 static void on_open_channel(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg,
                             uint32_t size)
 {
-    (void)vp, (void)conn_id;
-    struct vmbus_msg_open_channel m;
-    memset(&m, 0, sizeof(m));
-    memcpy(&m, msg, size < sizeof(m) ? size : sizeof(m));
-    struct hvsim_vmbus_chan *ch = find_chan(vb, m.child_relid);
+    (void)vp, (void)conn_id, (void)size;
+    const uint8_t *m = msg;
+    uint32_t relid = ld32(m, VBW_OPEN_RELID), open_id = ld32(m, VBW_OPEN_ID);
+    struct hvsim_vmbus_chan *ch = find_chan(vb, relid);
     if (!ch || !ch->info.offer_sent) {
-        protocol_error(vb, "OPENCHANNEL of an unknown relid", m.child_relid);
+        protocol_error(vb, "OPENCHANNEL of an unknown relid", relid);
         return;
     }
     if (ch->info.state == HVSIM_CHAN_RESCINDED) {
-        sim_log(vb->sim, "vmbus: OPENCHANNEL of rescinded relid %u: no reply", m.child_relid);
+        sim_log(vb->sim, "vmbus: OPENCHANNEL of rescinded relid %u: no reply", relid);
         return;
     }
     if (vb->faults.ignore_open)
         return;
     if (vb->faults.refuse_open) {
-        send_open_result(vb, m.child_relid, m.open_id, HVSIM_VMBUS_OPEN_FAILED);
+        send_open_result(vb, relid, open_id, HVSIM_VMBUS_OPEN_FAILED);
         return;
     }
     struct gpadl *g = NULL;
-    const char *why = open_check(vb, ch, &m, &g);
+    const char *why = open_check(vb, ch, m, &g);
     uint32_t buf_size = ch->out_ring.size < MAX_PACKET_BYTES ? ch->out_ring.size : MAX_PACKET_BYTES;
     if (!why && !(ch->buf = malloc(buf_size)))
         why = "out of memory";
@@ -828,21 +828,21 @@ static void on_open_channel(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_i
     if (why) {
         free(ch->buf);
         ch->buf = NULL;
-        protocol_error(vb, why, m.child_relid);
-        send_open_result(vb, m.child_relid, m.open_id, HVSIM_VMBUS_OPEN_FAILED);
+        protocol_error(vb, why, relid);
+        send_open_result(vb, relid, open_id, HVSIM_VMBUS_OPEN_FAILED);
         return;
     }
     ch->buf_size = buf_size;
     g->in_use = true;
     ch->info.state = HVSIM_CHAN_OPEN;
     ch->info.ring_gpadl = g->handle;
-    ch->info.target_vp = vb->version < VMBUS_VERSION_WIN8 ? vb->target_vp : m.target_vp;
+    ch->info.target_vp = vb->version < VBW_V2_4 ? vb->target_vp : ld32(m, VBW_OPEN_TARGET_VP);
     ch->info.out_ring_size = ch->out_ring.size;
     ch->info.in_ring_size = ch->in_ring.size;
     ch->info.opens++;
     sim_log(vb->sim, "vmbus: relid %u open: rings %u + %u bytes, vp %u", ch->info.relid,
             ch->out_ring.size, ch->in_ring.size, ch->info.target_vp);
-    send_open_result(vb, m.child_relid, m.open_id, 0);
+    send_open_result(vb, relid, open_id, 0);
     if (ch->model->on_open)
         ch->model->on_open(vb, ch);
 }
@@ -851,13 +851,12 @@ static void on_close_channel(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_
                              uint32_t size)
 {
     (void)vp, (void)conn_id, (void)size;
-    struct vmbus_msg_close_channel m;
-    memcpy(&m, msg, sizeof(m));
-    struct hvsim_vmbus_chan *ch = find_chan(vb, m.child_relid);
+    uint32_t relid = ld32(msg, VBW_RELID_AT);
+    struct hvsim_vmbus_chan *ch = find_chan(vb, relid);
     if (ch && ch->info.state == HVSIM_CHAN_RESCINDED)
         return; /* already closed host-side by the rescind */
     if (!ch || ch->info.state != HVSIM_CHAN_OPEN) {
-        protocol_error(vb, "CLOSECHANNEL of a channel not open", m.child_relid);
+        protocol_error(vb, "CLOSECHANNEL of a channel not open", relid);
         return;
     }
     chan_close(ch);
@@ -869,7 +868,7 @@ static void on_unload(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, con
     (void)vp, (void)conn_id, (void)msg, (void)size;
     reset_connection(vb);
     if (!vb->faults.ignore_unload)
-        send_header_only(vb, VMBUS_MSG_UNLOAD_RESPONSE);
+        send_header_only(vb, VBW_UNLOAD_RESPONSE);
 }
 
 /* ---- message dispatch ---- */
@@ -882,15 +881,15 @@ struct msg_handler {
 };
 
 static const struct msg_handler handlers[] = {
-    { VMBUS_MSG_INITIATE_CONTACT, VMBUS_MSG_INITIATE_CONTACT_SIZE, false, on_initiate_contact },
-    { VMBUS_MSG_REQUESTOFFERS, sizeof(struct vmbus_msg_request_offers), true, on_request_offers },
-    { VMBUS_MSG_OPENCHANNEL, VMBUS_MSG_OPEN_CHANNEL_SIZE, true, on_open_channel },
-    { VMBUS_MSG_CLOSECHANNEL, sizeof(struct vmbus_msg_close_channel), true, on_close_channel },
-    { VMBUS_MSG_GPADL_HEADER, sizeof(struct vmbus_msg_gpadl_header), true, on_gpadl_header },
-    { VMBUS_MSG_GPADL_BODY, sizeof(struct vmbus_msg_gpadl_body), true, on_gpadl_body },
-    { VMBUS_MSG_GPADL_TEARDOWN, sizeof(struct vmbus_msg_gpadl_teardown), true, on_gpadl_teardown },
-    { VMBUS_MSG_RELID_RELEASED, sizeof(struct vmbus_msg_relid_released), true, on_relid_released },
-    { VMBUS_MSG_UNLOAD, sizeof(struct vmbus_msg_header), false, on_unload },
+    { VBW_INITIATE_CONTACT, VBW_IC_SIZE, false, on_initiate_contact },
+    { VBW_REQUESTOFFERS, VBW_HDR, true, on_request_offers },
+    { VBW_OPENCHANNEL, VBW_OPEN_SIZE, true, on_open_channel },
+    { VBW_CLOSECHANNEL, VBW_RELID_MSG_SIZE, true, on_close_channel },
+    { VBW_GPADL_HEADER, VBW_GPADLH_SIZE, true, on_gpadl_header },
+    { VBW_GPADL_BODY, VBW_GPADLB_SIZE, true, on_gpadl_body },
+    { VBW_GPADL_TEARDOWN, VBW_GPADLT_SIZE, true, on_gpadl_teardown },
+    { VBW_RELID_RELEASED, VBW_RELID_MSG_SIZE, true, on_relid_released },
+    { VBW_UNLOAD, VBW_HDR, false, on_unload },
 };
 
 static const struct msg_handler *find_handler(uint32_t type)
@@ -911,39 +910,43 @@ static uint16_t on_message(void *ctx, struct hvsim *sim, uint32_t vp, uint32_t c
     if (vb->busy_streak < vb->faults.busy_posts) {
         vb->busy_streak++;
         vb->counters.posts_refused_busy++;
-        return HV_STATUS_INSUFFICIENT_BUFFERS;   /* not taken: the guest must post it again */
+        return HVW_E_INSUFFICIENT_BUFFERS;   /* not taken: the guest must post it again */
     }
     vb->busy_streak = 0;
-    if (message_type != VMBUS_POST_MESSAGE_TYPE) {
+    if (message_type != VBW_POST_TYPE) {
         vb->counters.bad_post_type++;
         sim_log(vb->sim, "vmbus: HvPostMessage type %#x ignored", message_type);
-        return HV_STATUS_SUCCESS;
+        return HVW_OK;
     }
-    if (payload_size < sizeof(struct vmbus_msg_header)) {
+    if (payload_size < VBW_HDR) {
         vb->counters.short_msgs++;
         sim_log(vb->sim, "vmbus: %u-byte message ignored", payload_size);
-        return HV_STATUS_SUCCESS;
+        return HVW_OK;
     }
-    uint32_t type;
-    memcpy(&type, payload, sizeof(type));
+    uint32_t type = ld32(payload, VBW_HDR_TYPE);
     const struct msg_handler *h = find_handler(type);
     if (!h) {
         vb->counters.unknown_msgs++;
         sim_log(vb->sim, "vmbus: message type %u ignored", type);
-        return HV_STATUS_SUCCESS;
+        return HVW_OK;
     }
     if (payload_size < h->min_size) {
         vb->counters.short_msgs++;
         sim_log(vb->sim, "vmbus: message type %u: %u bytes, needs %u", type, payload_size, h->min_size);
-        return HV_STATUS_SUCCESS;
+        return HVW_OK;
     }
     vb->counters.msgs_in[type]++;
     if (h->needs_connection && vb->state != HVSIM_VMBUS_CONNECTED) {
         protocol_error(vb, "message before a version was accepted", type);
-        return HV_STATUS_SUCCESS;
+        return HVW_OK;
     }
-    h->fn(vb, vp, connection_id, payload, payload_size);
-    return HV_STATUS_SUCCESS;
+    /* A private, zero-filled copy at the largest size a message has: an
+     * optional tail the guest did not send reads as 0, nothing reads past. */
+    uint8_t copy[VBW_MSG_MAX];
+    memset(copy, 0, sizeof(copy));
+    memcpy(copy, payload, payload_size);
+    h->fn(vb, vp, connection_id, copy, payload_size);
+    return HVW_OK;
 }
 
 /* ---- channel I/O ---- */
@@ -953,27 +956,24 @@ static uint16_t on_message(void *ctx, struct hvsim *sim, uint32_t vp, uint32_t c
 static void chan_drain(struct hvsim_vmbus_chan *ch)
 {
     while (ch->info.state == HVSIM_CHAN_OPEN) {
-        struct vmbus_packet pkt;
-        enum vmbus_ring_result res = vmbus_ring_peek(&ch->out_ring, ch->buf, ch->buf_size, &pkt);
-        if (res == VMBUS_RING_EMPTY)
+        struct hvsim_packet pkt;
+        enum hring_result res = hring_peek(&ch->out_ring, ch->buf, ch->buf_size, &pkt);
+        if (res == HRING_EMPTY)
             break;
-        if (res != VMBUS_RING_OK) {
+        if (res != HRING_OK) {
             ch->info.ring_errors++;
-            protocol_error(ch->vb, vmbus_ring_result_name(res), ch->info.relid);
+            protocol_error(ch->vb, hring_result_name(res), ch->info.relid);
             break;
         }
         if (ch->model->on_packet(ch, &pkt) == HVSIM_VMBUS_RETRY)
             break;
         ch->info.packets_in++;
         ch->info.bytes_in += pkt.payload_len;
-        vmbus_ring_consume(&ch->out_ring);
+        hring_consume(&ch->out_ring);
     }
     if (ch->info.state != HVSIM_CHAN_OPEN)
         return;
-    bool signal = false;
-    if (vmbus_ring_commit(&ch->out_ring, &signal) != VMBUS_RING_OK)
-        ch->info.ring_errors++;
-    if (signal)
+    if (hring_commit(&ch->out_ring))
         signal_guest(ch);
 }
 
@@ -985,24 +985,24 @@ static uint16_t on_channel_signal(void *ctx, struct hvsim *sim, uint32_t vp, uin
     ch->info.signals_from_guest++;
     ch->vb->counters.signals_from_guest++;
     if (ch->vb->faults.stop_reading)
-        return HV_STATUS_SUCCESS;   /* a stalled host: the ring fills up */
+        return HVW_OK;   /* a stalled host: the ring fills up */
     chan_drain(ch);
     if (ch->info.state == HVSIM_CHAN_OPEN && ch->model->on_room)
         ch->model->on_room(ch);
-    return HV_STATUS_SUCCESS;
+    return HVW_OK;
 }
 
-int hvsim_vmbus_chan_send(struct hvsim_vmbus_chan *ch, const struct vmbus_packet_out *p)
+int hvsim_vmbus_chan_send(struct hvsim_vmbus_chan *ch, const struct hvsim_packet_out *p)
 {
     if (ch->info.state != HVSIM_CHAN_OPEN)
         return -1;
     bool signal = false;
-    enum vmbus_ring_result res = vmbus_ring_write(&ch->in_ring, p, &signal);
-    if (res == VMBUS_RING_FULL)
+    enum hring_result res = hring_write(&ch->in_ring, p, &signal);
+    if (res == HRING_FULL)
         return 1;
-    if (res != VMBUS_RING_OK) {
+    if (res != HRING_OK) {
         ch->info.ring_errors++;
-        sim_log(ch->vb->sim, "vmbus: relid %u: write: %s", ch->info.relid, vmbus_ring_result_name(res));
+        sim_log(ch->vb->sim, "vmbus: relid %u: write: %s", ch->info.relid, hring_result_name(res));
         return -1;
     }
     ch->info.packets_out++;
@@ -1070,8 +1070,10 @@ int hvsim_vmbus_rescind(struct hvsim_vmbus *vb, uint32_t relid)
         return 0;
     }
     ch->info.state = HVSIM_CHAN_RESCINDED;
-    struct vmbus_msg_rescind m = { .hdr.type = VMBUS_MSG_RESCIND_CHANNELOFFER, .child_relid = relid };
-    send_msg(vb, &m, sizeof(m));
+    uint8_t m[VBW_RELID_MSG_SIZE] = { 0 };
+    st32(m, VBW_HDR_TYPE, VBW_RESCIND_CHANNELOFFER);
+    st32(m, VBW_RELID_AT, relid);
+    send_msg(vb, m, sizeof(m));
     return 0;
 }
 
@@ -1096,7 +1098,7 @@ struct hvsim_vmbus *hvsim_vmbus_create(struct hvsim *sim, const struct hvsim_vmb
 {
     if (!sim || !cfg || cfg->device_count > HVSIM_VMBUS_MAX_CHANNELS || (cfg->device_count && !cfg->devices) ||
         cfg->version_count > HVSIM_VMBUS_MAX_VERSIONS || cfg->first_relid > MAX_RELID ||
-        cfg->event_conn_base > HV_CONNECTION_ID_MASK - MAX_RELID)
+        cfg->event_conn_base > HVW_CONN_ID_BITS - MAX_RELID)
         return NULL;
     struct hvsim_vmbus *vb = calloc(1, sizeof(*vb));
     if (!vb)
@@ -1106,12 +1108,12 @@ struct hvsim_vmbus *hvsim_vmbus_create(struct hvsim *sim, const struct hvsim_vmb
     if (vb->cfg.flavor == HVSIM_VMBUS_QEMU)
         vb->cfg.event_conn_base = QEMU_EVENT_CONN_BASE;
     vb->faults = cfg->faults;
-    vb->msg_sint = VMBUS_SINT;
+    vb->msg_sint = VBW_SINT;
     for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_CHANNELS; i++)
         vb->chans[i].vb = vb;
-    bool ok = hvsim_register_message_port(sim, VMBUS_CONNID_MESSAGE, on_message, vb) == 0;
+    bool ok = hvsim_register_message_port(sim, VBW_CONN_MESSAGE, on_message, vb) == 0;
     if (ok && !is_qemu(vb))
-        ok = hvsim_register_message_port(sim, VMBUS_CONNID_MULTICLIENT, on_message, vb) == 0;
+        ok = hvsim_register_message_port(sim, VBW_CONN_MULTICLIENT, on_message, vb) == 0;
     for (uint32_t i = 0; ok && i < cfg->device_count; i++)
         ok = hvsim_vmbus_offer(vb, &cfg->devices[i]) != 0;
     vb->cfg.devices = NULL; /* copied into the channels; the caller's array may go */
@@ -1129,9 +1131,9 @@ void hvsim_vmbus_destroy(struct hvsim_vmbus *vb)
     reset_connection(vb);
     for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_CHANNELS; i++)
         chan_clear(&vb->chans[i]);
-    hvsim_unregister_message_port(vb->sim, VMBUS_CONNID_MESSAGE);
+    hvsim_unregister_message_port(vb->sim, VBW_CONN_MESSAGE);
     if (!is_qemu(vb))
-        hvsim_unregister_message_port(vb->sim, VMBUS_CONNID_MULTICLIENT);
+        hvsim_unregister_message_port(vb->sim, VBW_CONN_MULTICLIENT);
     free(vb->outbox);
     free(vb);
 }

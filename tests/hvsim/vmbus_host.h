@@ -11,7 +11,13 @@
  *
  * Device models (echo, sink, source, inert) answer packets on the channels
  * they are offered on. See docs/hvsim.md, "The VMBus host". Not thread-safe,
- * like the rest of hvsim. */
+ * like the rest of hvsim.
+ *
+ * Independent of the guest: nothing here comes from vmbus/ or arch/. Wire
+ * layouts are hvsim's own (vmbus_wire.h, VBW_ names), rings are read and
+ * written by host_ring.c, and GUIDs are 16 wire bytes (struct hvsim_guid).
+ * Tests may pass the guest's VMBUS_MSG_* numbers where a message type is
+ * asked for: they are the protocol's numbers, the same on both sides. */
 #ifndef HVSIM_VMBUS_HOST_H
 #define HVSIM_VMBUS_HOST_H
 
@@ -19,8 +25,7 @@
 #include <stdint.h>
 
 #include "tests/hvsim/hvsim.h"
-#include "vmbus/ring.h"
-#include "vmbus/vmbus_msgs.h"
+#include "tests/hvsim/vmbus_wire.h"
 
 struct hvsim_netvsc_config;
 
@@ -28,11 +33,20 @@ struct hvsim_netvsc_config;
 #define HVSIM_VMBUS_MAX_VERSIONS 16u
 #define HVSIM_VMBUS_MAX_GPADLS   64u
 
+#define HVSIM_VMBUS_MSG_TYPES 30u   /* message types 1..29; arrays indexed by type */
+
+/* A GUID as its 16 wire bytes (reference section 9); HVSIM_GUID spells it
+ * like the text form: HVSIM_GUID(0xf8615163, 0xdf3e, 0x46c5, 0x913f, 0xf2d2f965ed0e). */
+struct hvsim_guid {
+    uint8_t bytes[16];
+};
+#define HVSIM_GUID(d1, d2, d3, d4, d5) VBW_GUID(d1, d2, d3, d4, d5)
+
 /* hvrt's own test devices: made-up class GUIDs ("hvrt" in data1), not
  * device classes any real host offers. */
-#define HVSIM_VMBUS_CLASS_ECHO   VMBUS_GUID(0x68767274u, 0x0001, 0x4563, 0x8000, 0x6563686f0000ull)
-#define HVSIM_VMBUS_CLASS_SINK   VMBUS_GUID(0x68767274u, 0x0002, 0x4563, 0x8000, 0x73696e6b0000ull)
-#define HVSIM_VMBUS_CLASS_SOURCE VMBUS_GUID(0x68767274u, 0x0003, 0x4563, 0x8000, 0x737263000000ull)
+#define HVSIM_VMBUS_CLASS_ECHO   HVSIM_GUID(0x68767274u, 0x0001, 0x4563, 0x8000, 0x6563686f0000ull)
+#define HVSIM_VMBUS_CLASS_SINK   HVSIM_GUID(0x68767274u, 0x0002, 0x4563, 0x8000, 0x73696e6b0000ull)
+#define HVSIM_VMBUS_CLASS_SOURCE HVSIM_GUID(0x68767274u, 0x0003, 0x4563, 0x8000, 0x737263000000ull)
 
 /* Failure status in GPADL_CREATED (an NTSTATUS: STATUS_INVALID_PARAMETER)
  * and in OPENCHANNEL_RESULT (1, as QEMU uses). */
@@ -63,10 +77,10 @@ enum hvsim_vmbus_model_id {
 /* One offered device. GUID pointers are read at create/offer time. */
 struct hvsim_vmbus_device {
     enum hvsim_vmbus_model_id model;
-    const struct vmbus_guid *class_id;    /* NULL: the model's class */
-    const struct vmbus_guid *instance_id; /* NULL: the model's instance with data1 = relid */
+    const struct hvsim_guid *class_id;    /* NULL: the model's class */
+    const struct hvsim_guid *instance_id; /* NULL: the model's instance with data1 = relid */
     const char *name;                     /* NULL: the model's name */
-    uint16_t offer_flags;                 /* VMBUS_OFFER_FLAG_* */
+    uint16_t offer_flags;                 /* OFFERCHANNEL flags (reference section 6) */
     uint16_t sub_channel_index;
     uint16_t mmio_megabytes;
     bool dedicated_interrupt;             /* Hyper-V flavour; QEMU always offers 1 */
@@ -83,7 +97,7 @@ struct hvsim_vmbus_faults {
     bool ignore_request_offers; /* no offers, no ALLOFFERS_DELIVERED */
     bool ignore_unload;         /* no UNLOAD_RESPONSE */
     bool ignore_gpadl_teardown; /* GPADL_TEARDOWN never answered (the GPADL stays) */
-    /* Host->guest control messages, by type (HVSIM_VMBUS_MSG_BIT(VMBUS_MSG_x)).
+    /* Host->guest control messages, by type (HVSIM_VMBUS_MSG_BIT(type)).
      * Delays are in the config (reply_delay_ns, type_delay_ns). */
     uint32_t drop_msgs;         /* never sent */
     uint32_t duplicate_msgs;    /* sent twice, back to back */
@@ -107,12 +121,12 @@ struct hvsim_vmbus_config {
     /* Hyper-V: the id VERSION_RESPONSE announces for >= 5.0 (a port is
      * registered on it too); 0 = the id INITIATE_CONTACT came in on. */
     uint32_t msg_conn_id;
-    uint32_t supported_features;  /* 6.0: VMBUS_FEATURE_* offered (intersected with the guest's) */
+    uint32_t supported_features;  /* 6.0 feature flags offered (intersected with the guest's) */
     uint32_t first_relid;         /* Hyper-V: lowest relid handed out (1..2047) */
     uint32_t event_conn_base;     /* Hyper-V: offer connection id = base + relid (QEMU: 16) */
     /* Delivery delay of every host->guest message, plus per message type. */
     uint64_t reply_delay_ns;
-    uint64_t type_delay_ns[VMBUS_MSG_COUNT];
+    uint64_t type_delay_ns[HVSIM_VMBUS_MSG_TYPES];
     const struct hvsim_vmbus_device *devices;
     uint32_t device_count;
     struct hvsim_vmbus_faults faults;
@@ -154,7 +168,7 @@ struct hvsim_vmbus_channel_info {
     uint32_t connection_id;   /* guest->host signal target */
     enum hvsim_vmbus_model_id model;
     const char *name;
-    struct vmbus_guid class_id, instance_id;
+    struct hvsim_guid class_id, instance_id;
     uint32_t ring_gpadl;      /* when open */
     uint32_t target_vp;
     uint32_t out_ring_size;   /* data bytes, guest->host */
@@ -192,8 +206,8 @@ enum hvsim_vmbus_conn_state {
 };
 
 struct hvsim_vmbus_counters {
-    uint64_t msgs_in[VMBUS_MSG_COUNT];  /* guest->host, by type, well-formed enough to dispatch */
-    uint64_t msgs_out[VMBUS_MSG_COUNT]; /* host->guest, by type, handed to hvsim */
+    uint64_t msgs_in[HVSIM_VMBUS_MSG_TYPES];  /* guest->host, by type, well-formed enough to dispatch */
+    uint64_t msgs_out[HVSIM_VMBUS_MSG_TYPES]; /* host->guest, by type, handed to hvsim */
     uint64_t unknown_msgs;    /* type unknown or not one a guest sends */
     uint64_t short_msgs;      /* payload below the type's size */
     uint64_t bad_post_type;   /* HvPostMessage type other than 1 */
@@ -213,6 +227,55 @@ uint32_t hvsim_vmbus_version(const struct hvsim_vmbus *vb);   /* negotiated, 0 i
 /* ---- for device models (vmbus_devices.c) ---- */
 struct hvsim_vmbus_chan;
 
+/* Packet types and the flag a model sees and sends (reference section 7). */
+#define HVSIM_PKT_INBAND     0x6u
+#define HVSIM_PKT_XFER_PAGES 0x7u
+#define HVSIM_PKT_GPA_DIRECT 0x9u
+#define HVSIM_PKT_COMP       0xBu
+#define HVSIM_PKT_FLAG_COMPLETION_REQUESTED 0x1u
+
+/* A guest packet as host_ring.c copied it out of the ring and checked it;
+ * the pointers point into that copy. payload_len includes the padding to 8. */
+struct hvsim_packet {
+    uint16_t type;
+    uint16_t flags;
+    uint64_t transaction_id;
+    const uint8_t *ext;             /* between the descriptor and the payload */
+    uint32_t ext_len;
+    const uint8_t *payload;
+    uint32_t payload_len;
+    uint32_t total_len;             /* ring bytes, trailer included */
+};
+
+/* A packet for the guest: descriptor and trailer are added, the payload
+ * padded to 8 with zeros. ext_len is a multiple of 8. */
+struct hvsim_packet_out {
+    uint16_t type;
+    uint16_t flags;
+    uint64_t transaction_id;
+    const void *ext;
+    uint32_t ext_len;
+    const void *payload;
+    uint32_t payload_len;
+};
+
+/* The ranges of a GPA-direct packet (already checked when it was read). */
+struct hvsim_gpa_range {
+    uint32_t byte_count;
+    uint32_t byte_offset;           /* into the first page */
+    uint32_t pfn_count;
+    const uint8_t *pfns;            /* pfn_count little-endian u64s: hvsim_gpa_range_pfn */
+};
+uint32_t hvsim_gpa_direct_count(const struct hvsim_packet *pkt);
+/* The i-th range; false past the end. */
+bool hvsim_gpa_direct_range(const struct hvsim_packet *pkt, uint32_t i, struct hvsim_gpa_range *out);
+uint64_t hvsim_gpa_range_pfn(const struct hvsim_gpa_range *r, uint32_t i);
+
+/* A pipe-mode payload's header {u32 type, u32 size}: false unless size
+ * fits the payload and the pipe limit (16384). */
+bool hvsim_pipe_parse(const uint8_t *payload, uint32_t payload_len, uint32_t *type, const uint8_t **data,
+                      uint32_t *size);
+
 enum hvsim_vmbus_verdict {
     HVSIM_VMBUS_DONE,  /* packet handled: consume it */
     HVSIM_VMBUS_RETRY, /* host->guest ring full: keep it, retry when the guest makes room */
@@ -221,8 +284,8 @@ enum hvsim_vmbus_verdict {
 struct hvsim_vmbus_model {
     enum hvsim_vmbus_model_id id;
     const char *name;
-    struct vmbus_guid class_id, instance_id;
-    enum hvsim_vmbus_verdict (*on_packet)(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt);
+    struct hvsim_guid class_id, instance_id;
+    enum hvsim_vmbus_verdict (*on_packet)(struct hvsim_vmbus_chan *ch, const struct hvsim_packet *pkt);
     void (*on_room)(struct hvsim_vmbus_chan *ch); /* may be NULL: after each guest signal */
     /* may be NULL: the guest opened the channel (OPENCHANNEL_RESULT status 0
      * is queued); the model may start sending. */
@@ -235,7 +298,7 @@ const struct hvsim_vmbus_model *hvsim_vmbus_model(enum hvsim_vmbus_model_id id);
 
 /* Write one packet to the host->guest ring and signal the guest if the ring
  * says so. 0, 1 when the ring is full (pending_send_size set), -1 on error. */
-int hvsim_vmbus_chan_send(struct hvsim_vmbus_chan *ch, const struct vmbus_packet_out *p);
+int hvsim_vmbus_chan_send(struct hvsim_vmbus_chan *ch, const struct hvsim_packet_out *p);
 struct hvsim *hvsim_vmbus_chan_sim(struct hvsim_vmbus_chan *ch);
 struct hvsim_vmbus_channel_info *hvsim_vmbus_chan_info(struct hvsim_vmbus_chan *ch);
 struct hvsim_vmbus_counters *hvsim_vmbus_chan_counters(struct hvsim_vmbus_chan *ch);

@@ -337,8 +337,8 @@ static struct ic_req *queue_req(struct ic_chan *e, uint16_t type, const void *bo
     memset(r, 0, sizeof(*r));
     r->type = type;
     r->len = IC_BODY_OFF + body_len;
-    struct vmbus_pipe_header ph = { .type = VMBUS_PIPE_DATA, .size = r->len - IC_HDR_OFF };
-    memcpy(r->buf, &ph, sizeof(ph));
+    wr32(r->buf, VBW_PIPE_DATA);                 /* pipe header: type, then size */
+    wr32(r->buf + 4, r->len - IC_HDR_OFF);
     uint8_t *h = r->buf + IC_HDR_OFF;
     bool neg = type == IC_MSG_NEGOTIATE;
     wr_version(h + 0, neg ? e->cfg.framework_versions[0] : e->info.framework_version);
@@ -370,8 +370,8 @@ static void pump(struct ic_chan *e)
         bool ts4 = r.type == IC_MSG_TIMESYNC && e->info.service_version >= HVSIM_IC_VERSION(4, 0);
         if (ts4) /* the reference time the host sampled: now, as it goes out */
             wr64(r.buf + IC_BODY_OFF + 8, hvsim_time_ref_count(e->sim));
-        struct vmbus_packet_out out = {
-            .type = VMBUS_PACKET_DATA_INBAND, .transaction_id = tid, .payload = r.buf, .payload_len = r.len,
+        struct hvsim_packet_out out = {
+            .type = HVSIM_PKT_INBAND, .transaction_id = tid, .payload = r.buf, .payload_len = r.len,
         };
         struct ic_req previous = e->cur;
         uint64_t previous_tid = e->cur_tid;
@@ -680,17 +680,17 @@ static uint32_t min_body(const struct ic_req *r, bool ts4)
 
 /* The framing every answer needs; NULL when it is right, else why not
  * (and *value says more). */
-static const char *check_answer(struct ic_chan *e, const struct vmbus_packet *pkt, struct ic_msg_header *h,
+static const char *check_answer(struct ic_chan *e, const struct hvsim_packet *pkt, struct ic_msg_header *h,
                                 const uint8_t **body, uint64_t *value)
 {
     uint32_t ptype = 0, size = 0;
     const uint8_t *data = NULL;
     *value = 0;
-    if (vmbus_pipe_parse(pkt->payload, pkt->payload_len, &ptype, &data, &size) != VMBUS_RING_OK) {
+    if (!hvsim_pipe_parse(pkt->payload, pkt->payload_len, &ptype, &data, &size)) {
         *value = pkt->payload_len;
         return "bad pipe header";
     }
-    if (ptype != VMBUS_PIPE_DATA) {
+    if (ptype != VBW_PIPE_DATA) {
         *value = ptype;
         return "pipe type not data";
     }
@@ -732,7 +732,7 @@ static const char *check_answer(struct ic_chan *e, const struct vmbus_packet *pk
     return NULL;
 }
 
-enum hvsim_vmbus_verdict hvsim_ic_on_packet(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt)
+enum hvsim_vmbus_verdict hvsim_ic_on_packet(struct hvsim_vmbus_chan *ch, const struct hvsim_packet *pkt)
 {
     struct ic_chan *e = find_chan(ch);
     if (!e) {
@@ -740,7 +740,7 @@ enum hvsim_vmbus_verdict hvsim_ic_on_packet(struct hvsim_vmbus_chan *ch, const s
         hvsim_vmbus_chan_log(ch, "ic: packet on a channel the model has no state for");
         return HVSIM_VMBUS_DONE;
     }
-    if (pkt->type != VMBUS_PACKET_DATA_INBAND) {
+    if (pkt->type != HVSIM_PKT_INBAND) {
         protocol_error(e, "packet type not INBAND", pkt->type);
         return HVSIM_VMBUS_DONE;
     }

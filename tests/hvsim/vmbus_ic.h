@@ -16,6 +16,14 @@
 
 #include "tests/hvsim/vmbus_host.h"
 
+/* The fixed IC instance GUIDs real hosts use (reference section 9): pass
+ * one as a device's instance_id. */
+#define HVSIM_IC_INSTANCE_HEARTBEAT VBW_INSTANCE_HEARTBEAT
+#define HVSIM_IC_INSTANCE_SHUTDOWN  VBW_INSTANCE_SHUTDOWN
+#define HVSIM_IC_INSTANCE_TIMESYNC  VBW_INSTANCE_TIMESYNC
+#define HVSIM_IC_INSTANCE_KVP       VBW_INSTANCE_KVP
+#define HVSIM_IC_CLASS_HEARTBEAT    VBW_CLASS_HEARTBEAT
+
 /* A version as {u16 major, u16 minor} is on the wire: major in the high half. */
 #define HVSIM_IC_VERSION(major, minor) (((uint32_t)(major) << 16) | (uint32_t)(minor))
 #define HVSIM_IC_MAX_VERSIONS 16u
@@ -146,7 +154,7 @@ bool hvsim_ic_kvp_entry(struct hvsim_vmbus *vb, uint32_t relid, uint32_t i, char
 bool hvsim_ic_kvp_get_value(struct hvsim_vmbus *vb, uint32_t relid, char *value_out, uint32_t *type_out);
 
 /* ---- for the model table (vmbus_devices.c) ---- */
-enum hvsim_vmbus_verdict hvsim_ic_on_packet(struct hvsim_vmbus_chan *ch, const struct vmbus_packet *pkt);
+enum hvsim_vmbus_verdict hvsim_ic_on_packet(struct hvsim_vmbus_chan *ch, const struct hvsim_packet *pkt);
 void hvsim_ic_on_room(struct hvsim_vmbus_chan *ch);
 void hvsim_ic_on_open(struct hvsim_vmbus *vb, struct hvsim_vmbus_chan *ch);
 

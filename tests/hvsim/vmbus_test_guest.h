@@ -10,6 +10,7 @@
 
 #include "tests/hvsim/hvsim_test_guest.h"
 #include "tests/hvsim/vmbus_host.h"
+#include "vmbus/vmbus_msgs.h"
 
 struct guest {
     struct hvsim *sim;

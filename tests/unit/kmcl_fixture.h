@@ -9,8 +9,8 @@
 #include <hvrt/vmbus.h>
 
 static struct hvsim_vmbus *host;
-static const struct vmbus_guid echo_class = HVSIM_VMBUS_CLASS_ECHO;
-static const struct vmbus_guid sink_class = HVSIM_VMBUS_CLASS_SINK;
+static const struct vmbus_guid echo_class = FIXTURE_CLASS_ECHO;
+static const struct vmbus_guid sink_class = FIXTURE_CLASS_SINK;
 /* hvrt's GUID and the core's vmbus_guid share one layout. */
 static const GUID *echo_guid = (const GUID *)&echo_class;
 static const GUID *sink_guid = (const GUID *)&sink_class;

@@ -117,8 +117,8 @@ static void test_spurious_interrupts_are_harmless(void)
 #define BIT(type) HVSIM_VMBUS_MSG_BIT(type)
 
 static struct hvsim_vmbus *vb;
-static const struct vmbus_guid echo_class = HVSIM_VMBUS_CLASS_ECHO;
-static const struct vmbus_guid sink_class = HVSIM_VMBUS_CLASS_SINK;
+static const struct vmbus_guid echo_class = FIXTURE_CLASS_ECHO;
+static const struct vmbus_guid sink_class = FIXTURE_CLASS_SINK;
 static const struct hvsim_vmbus_device echo_and_sink[] = { { .model = HVSIM_VMBUS_ECHO }, { .model = HVSIM_VMBUS_SINK } };
 static const struct hvsim_vmbus_faults no_faults;
 

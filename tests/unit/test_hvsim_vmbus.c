@@ -14,9 +14,15 @@
 #define RING_GPA   0x100000ull   /* guest pages for rings and buffers from here */
 #define PAGE       4096u
 
-static const struct vmbus_guid echo_class = HVSIM_VMBUS_CLASS_ECHO;
+/* The guest's spelling of the classes (vmbus_msgs.h) and the host's
+ * (hvsim's own GUID bytes): the offer tests check that they agree. */
+static const struct vmbus_guid echo_class = VMBUS_GUID(0x68767274u, 0x0001, 0x4563, 0x8000, 0x6563686f0000ull);
 static const struct vmbus_guid heartbeat_class = VMBUS_CLASS_HEARTBEAT;
 static const struct vmbus_guid heartbeat_instance = VMBUS_INSTANCE_HEARTBEAT;
+static const struct hvsim_guid host_heartbeat_class =
+    HVSIM_GUID(0x57164f39u, 0x9115, 0x4e78, 0xab55, 0x382f3bd5422dull);
+static const struct hvsim_guid host_heartbeat_instance =
+    HVSIM_GUID(0xfd149e91u, 0x82e0, 0x4a7d, 0xafa6, 0x2a4166cbd7c0ull);
 
 /* ---- the mini guest ---- */
 
@@ -383,7 +389,7 @@ static void test_offers_hyperv(void)
 {
     struct hvsim_vmbus_device devs[2] = {
         dev_echo(),
-        { .model = HVSIM_VMBUS_INERT, .class_id = &heartbeat_class, .instance_id = &heartbeat_instance,
+        { .model = HVSIM_VMBUS_INERT, .class_id = &host_heartbeat_class, .instance_id = &host_heartbeat_instance,
           .name = "heartbeat", .offer_flags = VMBUS_OFFER_FLAG_NAMED_PIPE, .sub_channel_index = 0 },
     };
     struct hvsim_vmbus_config cfg;

@@ -1,7 +1,7 @@
 /* Hyper-V wire constants and layouts as the guest sees them: CPUID leaves and
  * bits, synthetic MSR numbers and fields, the hypercall input value and status
- * codes, SynIC message and reference TSC page layouts, shared by the guest
- * (arch/x86_64/hyperv) and hvsim. Written from
+ * codes, SynIC message and reference TSC page layouts, for the guest
+ * (hvsim has its own, tests/hvsim/hv_wire.h, written apart). Written from
  * /work/shared/reference/hyperv-vmbus-protocol.md sections 1-4; every layout
  * that crosses the guest/host boundary has its size pinned below. */
 #ifndef HVRT_HV_DEFS_H
