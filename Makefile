@@ -133,6 +133,7 @@ test_faults_SRCS     := $(HOSTED_SRCS) $(VMBUS_SRCS)
 DRIVER_SRCS := $(wildcard drivers/netvsc/*.c)
 test_netvsc_SRCS     := $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS) $(wildcard apps/netinfo/*.c)
 test_netvsc_tap_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS)
+test_hosts_SRCS      := $(HOSTED_SRCS) $(VMBUS_SRCS)
 test_ring_SRCS       := vmbus/ring.c
 test_gpadl_msgs_SRCS := vmbus/gpadl_msgs.c
 $(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRCS)))

@@ -1,9 +1,11 @@
 /* The platform interface: everything vmbus/ (and the in-image Hyper-V
- * tests) may ask of the machine. vmbus/ includes this header and nothing
- * else from arch/, so it runs unchanged on all three backends:
+ * tests) may ask of the machine. vmbus/ includes this header and the
+ * arch-neutral arch/hv_abi.h (status codes, the SynIC message, the
+ * connection-id mask) and nothing else from arch/, so it runs unchanged on
+ * all three backends:
  *   bare metal  arch/x86_64/platform_metal.c + arch/x86_64/hyperv/
  *   hosted      tests/hosted/hosted.c (a Linux process with hvsim) + arch/x86_64/hyperv/
- *   bridged     the image under QEMU with hvsim in another process (later)
+ *   bridged     the image under QEMU, arch/x86_64/hyperv/hv_cpu_bridge.c, hvsim in another process
  * The Hyper-V half is implemented once, in arch/x86_64/hyperv/, on top of
  * hv_cpu.h; only memory, interrupts and time differ per backend. */
 #ifndef HVRT_ARCH_PLATFORM_H
@@ -13,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct hv_message;
+struct hv_message;   /* arch/hv_abi.h: what vmbus/ may know of Hyper-V beside this interface */
 
 /* ---- memory ordering ---- */
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "arch/platform.h"
-#include "arch/x86_64/hyperv/hv_defs.h"
+#include "arch/hv_abi.h"
 #include "vmbus/vmbus.h"
 
 static struct vmbus_channel *by_relid[VMBUS_MAX_RELID + 1];

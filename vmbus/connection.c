@@ -1,16 +1,25 @@
 /* The VMBus connection: the SINT every control message arrives on, version
  * negotiation, and requests that wait for a reply. Everything the host sends
- * is copied (platform hands us a private copy) and checked for its minimum
- * size before a handler looks at it. */
+ * is copied (platform hands us a private copy), looked up in one table of
+ * the messages a host sends (host_msgs: type, minimum size at the negotiated
+ * version, handler) and checked against that size before its handler runs. */
 #include <string.h>
 
 #include "arch/platform.h"
+#include "arch/hv_abi.h"
 #include "lib/thread.h"
-#include "arch/x86_64/hyperv/hv_defs.h"
 #include "vmbus/vmbus.h"
 
 #define DEFAULT_TIMEOUT_MS 1000
+/* Linux waits 5 s for UNLOAD_RESPONSE before it gives up; a busy host may
+ * take that long, and a guest that stops waiting early leaves the host
+ * with a connection it still serves. */
+#define UNLOAD_TIMEOUT_MS 5000
 #define MAX_WAITERS 8
+
+/* Who we are at 6.0 (INITIATE_CONTACT's client id, feature 0x8): a made-up
+ * GUID of hvrt's own, "hvrt" "vmbc". */
+static const struct vmbus_guid client_id = VMBUS_GUID(0x68767274u, 0x766d, 0x6263, 0x8000, 0x636c69656e74ull);
 
 static const uint32_t known_versions[] = {
     VMBUS_VERSION_COPPER, VMBUS_VERSION_WIN10_V5_3, VMBUS_VERSION_WIN10_V5_2,
@@ -79,6 +88,84 @@ static bool deliver_to_waiter(uint32_t type, const uint8_t *msg, uint32_t size)
     return false;
 }
 
+/* ---- what a host sends: one table ---- */
+
+static void on_offer_msg(const uint8_t *msg, uint32_t size)
+{
+    struct vmbus_msg_offer offer;
+    memset(&offer, 0, sizeof(offer));    /* a pre-1.1 offer is shorter */
+    memcpy(&offer, msg, size < sizeof(offer) ? size : sizeof(offer));
+    vmbus_on_offer(&offer);
+}
+
+static void on_rescind_msg(const uint8_t *msg, uint32_t size)
+{
+    (void)size;
+    vmbus_on_rescind(read_u32(msg, offsetof(struct vmbus_msg_rescind, child_relid)));
+}
+
+static void on_all_offers_msg(const uint8_t *msg, uint32_t size)
+{
+    (void)msg, (void)size;
+    vmbus_on_all_offers_delivered();
+}
+
+/* A reply to a request: to whoever waits for it. */
+static void on_reply_msg(const uint8_t *msg, uint32_t size)
+{
+    if (!deliver_to_waiter(read_u32(msg, 0), msg, size))
+        conn.counters.messages_rejected++;   /* a reply nobody waits for */
+}
+
+struct host_msg {
+    uint32_t type;
+    uint32_t min_size;      /* every field we read, at the versions this entry covers */
+    uint32_t below_version; /* 0, or: the entry applies only below this version */
+    void (*handle)(const uint8_t *msg, uint32_t size);
+};
+
+/* Every message a host sends, with the smallest payload that carries its
+ * fields (reference section 6; hosts may send more, QEMU rounds up to 8).
+ * A type with two entries changed size: the first that applies wins. A
+ * guest-bound type, or one not here, is rejected. */
+static const struct host_msg host_msgs[] = {
+    { .type = VMBUS_MSG_OFFERCHANNEL, .min_size = VMBUS_MSG_OFFER_MIN_SIZE_V1,
+      .below_version = VMBUS_VERSION_WIN7, .handle = on_offer_msg },
+    { .type = VMBUS_MSG_OFFERCHANNEL, .min_size = VMBUS_MSG_OFFER_MIN_SIZE, .handle = on_offer_msg },
+    { .type = VMBUS_MSG_RESCIND_CHANNELOFFER, .min_size = sizeof(struct vmbus_msg_rescind), .handle = on_rescind_msg },
+    { .type = VMBUS_MSG_ALLOFFERS_DELIVERED, .min_size = sizeof(struct vmbus_msg_header), .handle = on_all_offers_msg },
+    { .type = VMBUS_MSG_OPENCHANNEL_RESULT, .min_size = sizeof(struct vmbus_msg_open_result), .handle = on_reply_msg },
+    { .type = VMBUS_MSG_GPADL_CREATED, .min_size = sizeof(struct vmbus_msg_gpadl_created), .handle = on_reply_msg },
+    { .type = VMBUS_MSG_GPADL_TORNDOWN, .min_size = sizeof(struct vmbus_msg_gpadl_torndown), .handle = on_reply_msg },
+    { .type = VMBUS_MSG_VERSION_RESPONSE, .min_size = VMBUS_MSG_VERSION_RESPONSE_MIN_SIZE, .handle = on_reply_msg },
+    { .type = VMBUS_MSG_UNLOAD_RESPONSE, .min_size = sizeof(struct vmbus_msg_header), .handle = on_reply_msg },
+    { .type = VMBUS_MSG_CLOSE_RESERVED_RESPONSE, .min_size = sizeof(struct vmbus_msg_close_reserved_response),
+      .handle = on_reply_msg },
+    { .type = VMBUS_MSG_TL_CONNECT_RESULT, .min_size = sizeof(struct vmbus_msg_tl_connect_result),
+      .handle = on_reply_msg },
+    { .type = VMBUS_MSG_MODIFYCHANNEL_RESPONSE, .min_size = sizeof(struct vmbus_msg_modify_channel_response),
+      .handle = on_reply_msg },
+    { .type = VMBUS_MSG_MODIFY_CONNECTION_RESPONSE, .min_size = sizeof(struct vmbus_msg_modify_connection_response),
+      .handle = on_reply_msg },
+    { .type = VMBUS_MSG_PAUSE_RESPONSE, .min_size = sizeof(struct vmbus_msg_header), .handle = on_reply_msg },
+};
+
+static const struct host_msg *host_msg_find(uint32_t type, uint32_t version)
+{
+    for (size_t i = 0; i < sizeof(host_msgs) / sizeof(host_msgs[0]); i++) {
+        const struct host_msg *h = &host_msgs[i];
+        if (h->type == type && (h->below_version == 0 || version < h->below_version))
+            return h;
+    }
+    return NULL;
+}
+
+uint32_t vmbus_msg_min_size(uint32_t type, uint32_t version)
+{
+    const struct host_msg *h = host_msg_find(type, version);
+    return h != NULL ? h->min_size : 0;
+}
+
 static void on_message(const struct hv_message *m, void *ctx)
 {
     (void)ctx;
@@ -89,31 +176,12 @@ static void on_message(const struct hv_message *m, void *ctx)
         conn.counters.messages_rejected++;
         return;
     }
-    uint32_t type = read_u32(msg, 0);
-    uint32_t need = vmbus_msg_min_size(type, conn.version);
-    if (need == 0 || size < need) {
+    const struct host_msg *h = host_msg_find(read_u32(msg, 0), conn.version);
+    if (h == NULL || size < h->min_size) {
         conn.counters.messages_rejected++;   /* unknown, guest-bound only, or short */
         return;
     }
-    switch (type) {
-    case VMBUS_MSG_OFFERCHANNEL: {
-        struct vmbus_msg_offer offer;
-        memset(&offer, 0, sizeof(offer));    /* a pre-1.1 offer is shorter */
-        memcpy(&offer, msg, size < sizeof(offer) ? size : sizeof(offer));
-        vmbus_on_offer(&offer);
-        break;
-    }
-    case VMBUS_MSG_RESCIND_CHANNELOFFER:
-        vmbus_on_rescind(read_u32(msg, 8));
-        break;
-    case VMBUS_MSG_ALLOFFERS_DELIVERED:
-        vmbus_on_all_offers_delivered();
-        break;
-    default:
-        if (!deliver_to_waiter(type, msg, size))
-            conn.counters.messages_rejected++;   /* a reply nobody waits for */
-        break;
-    }
+    h->handle(msg, size);
 }
 
 int vmbus_post(const void *msg, uint32_t size)
@@ -202,11 +270,17 @@ static int initiate_contact(uint32_t version, uint32_t connection_id, uint64_t t
     msg.target_vp = platform_vp_index();
     if (version >= VMBUS_VERSION_WIN10_V5)
         msg.msg_sint = VMBUS_SINT;   /* no interrupt page: we start at 2.4 */
+    uint32_t size = VMBUS_MSG_INITIATE_CONTACT_SIZE;
+    if (version >= VMBUS_VERSION_COPPER) {
+        /* 6.0 hosts may insist on knowing the client: the 56-byte form. */
+        msg.feature_flags = VMBUS_FEATURE_CLIENT_ID;
+        msg.client_id = client_id;
+        size = VMBUS_MSG_INITIATE_CONTACT_SIZE_CLIENT_ID;
+    }
 
     conn.msg_connection_id = connection_id;
     struct vmbus_msg_version_response reply;
-    int status = vmbus_request(&msg, VMBUS_MSG_INITIATE_CONTACT_SIZE, VMBUS_MSG_VERSION_RESPONSE, 0, 0,
-                               &reply, sizeof(reply), timeout_ms);
+    int status = vmbus_request(&msg, size, VMBUS_MSG_VERSION_RESPONSE, 0, 0, &reply, sizeof(reply), timeout_ms);
     if (status != VMBUS_OK)
         return status;
     if (!reply.version_supported || reply.connection_state != VMBUS_CONNECTION_OK)
@@ -219,9 +293,13 @@ static int initiate_contact(uint32_t version, uint32_t connection_id, uint64_t t
     return VMBUS_OK;
 }
 
+/* Newest first. A version the host refuses, or whose request it never
+ * answers (a busy host drops messages silently), moves on to the next
+ * older one; the result is the last version's. */
 static int negotiate(uint32_t highest, uint64_t timeout_ms)
 {
     bool multiclient_refused = false;
+    int last = VMBUS_E_REFUSED;
     for (unsigned i = 0; i < sizeof(known_versions) / sizeof(known_versions[0]); i++) {
         uint32_t v = known_versions[i];
         if (v > highest)
@@ -237,10 +315,11 @@ static int negotiate(uint32_t highest, uint64_t timeout_ms)
         }
         if (status == VMBUS_OK)
             return VMBUS_OK;
-        if (status != VMBUS_E_REFUSED)
+        if (status != VMBUS_E_REFUSED && status != VMBUS_E_TIMEOUT)
             return status;
+        last = status;
     }
-    return VMBUS_E_REFUSED;
+    return last;
 }
 
 static void on_event(void *ctx);
@@ -292,7 +371,7 @@ void vmbus_disconnect(void)
 {
     if (conn.connected && conn.version >= VMBUS_VERSION_WIN8_1) {
         struct vmbus_msg_request_offers unload = { { VMBUS_MSG_UNLOAD, 0 } };
-        vmbus_request(&unload, sizeof(unload), VMBUS_MSG_UNLOAD_RESPONSE, 0, 0, NULL, 0, DEFAULT_TIMEOUT_MS);
+        vmbus_request(&unload, sizeof(unload), VMBUS_MSG_UNLOAD_RESPONSE, 0, 0, NULL, 0, UNLOAD_TIMEOUT_MS);
     }
     conn.connected = false;
     if (conn.attached) {

@@ -128,7 +128,7 @@ enum vmbus_ring_result {
     VMBUS_RING_BAD_OFFSET8,         /* offset8 < 2 */
     VMBUS_RING_BAD_LEN8,            /* len8 < offset8 */
     VMBUS_RING_TRUNCATED,           /* the packet claims more bytes than are there */
-    VMBUS_RING_BAD_TRAILER,         /* the trailer does not name the packet's start */
+    VMBUS_RING_BAD_TRAILER,         /* unused: a wrong trailer is counted (trailer_mismatches) */
     VMBUS_RING_BAD_RANGES,          /* GPA-direct or transfer-page ranges do not fit */
     VMBUS_RING_BAD_PIPE,            /* a pipe header claims more than the payload */
 };
@@ -151,6 +151,9 @@ struct vmbus_ring {
     uint32_t read_index;
     uint32_t committed;
     uint32_t peeked_len;            /* bytes of the packet the last good peek returned */
+    /* Packets read whose trailer did not name their start. Counted, not
+     * rejected: QEMU's host never writes trailers (reference section 7). */
+    uint64_t trailer_mismatches;
 };
 
 /* Limits on the data size: a multiple of 8 (4096 on the wire), at least one

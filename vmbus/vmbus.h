@@ -61,6 +61,11 @@ void vmbus_forget(struct vmbus_waiter *w);
 /* Wakes every request tied to this relid with VMBUS_E_RESCINDED. */
 void vmbus_cancel_requests(uint32_t relid);
 
+/* The smallest payload of a host->guest message type at a protocol
+ * version, from the table the connection dispatches with; 0 for a type a
+ * host never sends (or we do not know). */
+uint32_t vmbus_msg_min_size(uint32_t type, uint32_t version);
+
 /* Counters, for tests and vmbus-info. */
 struct vmbus_counters {
     uint64_t messages_received, messages_rejected, messages_sent;

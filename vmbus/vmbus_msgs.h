@@ -8,7 +8,7 @@
  * Sending: send exactly sizeof the struct (or the *_SIZE constant where a
  * message has an optional tail). Receiving: the host is untrusted and hosts
  * differ in how much they send (QEMU rounds sizes up to 8), so accept a
- * payload when its size is >= vmbus_msg_min_size() and ignore the rest. */
+ * payload when its size is >= vmbus_msg_min_size() (vmbus.h) and ignore the rest. */
 #ifndef HVRT_VMBUS_VMBUS_MSGS_H
 #define HVRT_VMBUS_VMBUS_MSGS_H
 
@@ -423,29 +423,8 @@ struct vmbus_msg_modify_connection_response {
 #define VMBUS_MSG_OFFER_MIN_SIZE_V1 190u   /* before 1.1: no is_dedicated_interrupt, connection_id */
 #define VMBUS_MSG_OFFER_MIN_SIZE    196u   /* QEMU sends 200 */
 
-/* The smallest payload size that carries every field of a host->guest
- * message at this protocol version; 0 for types a host never sends (or we
- * do not know), which the caller rejects. */
-static inline uint32_t vmbus_msg_min_size(uint32_t type, uint32_t version)
-{
-    switch (type) {
-    case VMBUS_MSG_OFFERCHANNEL:
-        return version < VMBUS_VERSION_WIN7 ? VMBUS_MSG_OFFER_MIN_SIZE_V1 : VMBUS_MSG_OFFER_MIN_SIZE;
-    case VMBUS_MSG_RESCIND_CHANNELOFFER:   return sizeof(struct vmbus_msg_rescind);
-    case VMBUS_MSG_ALLOFFERS_DELIVERED:    return sizeof(struct vmbus_msg_header);
-    case VMBUS_MSG_OPENCHANNEL_RESULT:     return sizeof(struct vmbus_msg_open_result);
-    case VMBUS_MSG_GPADL_CREATED:          return sizeof(struct vmbus_msg_gpadl_created);
-    case VMBUS_MSG_GPADL_TORNDOWN:         return sizeof(struct vmbus_msg_gpadl_torndown);
-    case VMBUS_MSG_VERSION_RESPONSE:       return VMBUS_MSG_VERSION_RESPONSE_MIN_SIZE;
-    case VMBUS_MSG_UNLOAD_RESPONSE:        return sizeof(struct vmbus_msg_header);
-    case VMBUS_MSG_CLOSE_RESERVED_RESPONSE: return sizeof(struct vmbus_msg_close_reserved_response);
-    case VMBUS_MSG_TL_CONNECT_RESULT:      return sizeof(struct vmbus_msg_tl_connect_result);
-    case VMBUS_MSG_MODIFYCHANNEL_RESPONSE: return sizeof(struct vmbus_msg_modify_channel_response);
-    case VMBUS_MSG_MODIFY_CONNECTION_RESPONSE: return sizeof(struct vmbus_msg_modify_connection_response);
-    case VMBUS_MSG_PAUSE_RESPONSE:         return sizeof(struct vmbus_msg_header);
-    default:                               return 0;
-    }
-}
+/* The smallest payload a host may send of a type at a protocol version:
+ * vmbus_msg_min_size() in vmbus.h, read from connection.c's table. */
 
 /* ---- Layout pins: every number below is from the reference's tables ---- */
 

@@ -2,7 +2,9 @@
  * keys and values. The auto pool is filled in by hvrt (computer name, OS,
  * architecture, integration services version; network entries empty until
  * there is a network); the guest pool is what apps set with hvrt_kvp_set;
- * the external pool is what the host writes. */
+ * the external pool (0) and the host pool (3: HostName, VirtualMachineName,
+ * VirtualMachineId, ...) are what the host writes with SET; apps read them
+ * with hvrt_kvp_pool_get. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +12,7 @@
 #include "apps/ic/ic.h"
 
 enum { OP_GET = 0, OP_SET = 1, OP_DELETE = 2, OP_ENUMERATE = 3 };
-enum { POOL_EXTERNAL = 0, POOL_GUEST = 1, POOL_AUTO = 2 };
+enum { POOL_EXTERNAL = 0, POOL_GUEST = 1, POOL_AUTO = 2, POOL_HOST = 3 };
 enum { REG_SZ = 1, REG_DWORD = 4 };
 
 #define KEY_BYTES 512u
@@ -39,7 +41,7 @@ static const struct auto_entry auto_pool[] = {
  * the firmware's image loader must find before hvrt runs (docs/performance.md,
  * min_mem_mib). Kept for the runtime's life. NULL: not allocated yet, and
  * then every pool reads as empty. */
-static struct entry *guest_pool, *external_pool;
+static struct entry *guest_pool, *external_pool, *host_pool;
 
 /* Main context only (malloc is not for interrupt handlers). */
 static int allocate_pools(void)
@@ -48,8 +50,24 @@ static int allocate_pools(void)
         guest_pool = calloc(MAX_ENTRIES, sizeof(*guest_pool));
     if (external_pool == NULL)
         external_pool = calloc(MAX_ENTRIES, sizeof(*external_pool));
-    return guest_pool != NULL && external_pool != NULL ? 0 : -1;
+    if (host_pool == NULL)
+        host_pool = calloc(MAX_ENTRIES, sizeof(*host_pool));
+    return guest_pool != NULL && external_pool != NULL && host_pool != NULL ? 0 : -1;
 }
+
+/* The pools a table of entries holds (the auto pool is a constant table). */
+static struct entry *pool_entries(uint8_t pool)
+{
+    switch (pool) {
+    case POOL_EXTERNAL: return external_pool;
+    case POOL_GUEST:    return guest_pool;
+    case POOL_HOST:     return host_pool;
+    default:            return NULL;
+    }
+}
+
+/* The pools the host may write: its administrator's and its own facts. */
+static bool host_writable(uint8_t pool) { return pool == POOL_EXTERNAL || pool == POOL_HOST; }
 
 static struct entry *find(struct entry *pool, const char *key)
 {
@@ -96,6 +114,20 @@ const char *hvrt_kvp_get(const char *key, bool external)
     return e != NULL ? e->value : NULL;
 }
 
+const char *hvrt_kvp_pool_get(int pool, const char *key)
+{
+    if (pool < 0 || pool > POOL_HOST || key == NULL)
+        return NULL;
+    if (pool == POOL_AUTO) {
+        for (size_t i = 0; i < sizeof(auto_pool) / sizeof(auto_pool[0]); i++)
+            if (strcmp(auto_pool[i].key, key) == 0)
+                return auto_pool[i].value;
+        return NULL;
+    }
+    const struct entry *e = find(pool_entries((uint8_t)pool), key);
+    return e != NULL ? e->value : NULL;
+}
+
 /* The n-th set entry of a pool. */
 static bool nth(uint8_t pool, uint32_t n, struct auto_entry *out)
 {
@@ -105,7 +137,7 @@ static bool nth(uint8_t pool, uint32_t n, struct auto_entry *out)
         *out = auto_pool[n];
         return true;
     }
-    struct entry *p = pool == POOL_GUEST ? guest_pool : pool == POOL_EXTERNAL ? external_pool : NULL;
+    struct entry *p = pool_entries(pool);
     for (int i = 0; p != NULL && i < MAX_ENTRIES; i++) {
         if (p[i].key[0] != '\0' && n-- == 0) {
             *out = (struct auto_entry){ p[i].key, p[i].value };
@@ -181,29 +213,29 @@ static void handle(struct ic_request *r)
         return;
     case OP_SET: {
         uint32_t value_size;
-        if (room < RECORD_BYTES || pool != POOL_EXTERNAL) {
-            r->header->status = IC_E_FAIL;   /* the host writes only its own pool */
+        if (room < RECORD_BYTES || !host_writable(pool)) {
+            r->header->status = IC_E_FAIL;   /* the host writes only pools 0 and 3 */
             return;
         }
         read_key(rec, key, sizeof(key));
         memcpy(&value_size, rec + 8, 4);
         ic_ascii_from_utf16(value, sizeof(value), rec + 12 + KEY_BYTES, value_size < VALUE_BYTES ? value_size : VALUE_BYTES);
-        if (value[0] == '\0' || put(external_pool, key, value) != 0)
+        if (value[0] == '\0' || put(pool_entries(pool), key, value) != 0)
             r->header->status = IC_E_FAIL;
         return;
     }
     case OP_DELETE: {
         uint32_t size;
-        if (room < 4 + KEY_BYTES || pool != POOL_EXTERNAL) {
+        if (room < 4 + KEY_BYTES || !host_writable(pool)) {
             r->header->status = IC_E_FAIL;
             return;
         }
         memcpy(&size, rec, 4);
         ic_ascii_from_utf16(key, sizeof(key), rec + 4, size < KEY_BYTES ? size : KEY_BYTES);
-        if (find(external_pool, key) == NULL)
+        if (find(pool_entries(pool), key) == NULL)
             r->header->status = IC_NOT_FOUND;
         else
-            put(external_pool, key, "");
+            put(pool_entries(pool), key, "");
         return;
     }
     default:

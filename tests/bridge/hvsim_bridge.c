@@ -53,6 +53,8 @@ struct options {
     bool duplicate_replies, reorder_replies;   /* every host->guest message type */
     long rescind_after_ms;      /* -1: never; else rescind the first channel that opens, this much later */
     const char *tap;            /* netvsc's frames to and from this TAP interface (NULL: the in-process port) */
+    bool require_client_id;     /* a 6.0 host that wants the 56-byte INITIATE_CONTACT */
+    bool kvp_host_info;         /* the host SETs HostName, VirtualMachineName, VirtualMachineId in pool 3 */
     bool verbose;
 };
 
@@ -122,6 +124,8 @@ static void usage(int status)
             "  --reorder-replies   hold each host message back until the next one has gone\n"
             "  --spurious-every-ms N  raise the VMBus SINT with nothing behind it every N ms\n"
             "  --rescind-after MS  rescind the first channel the guest opens (not an IC), MS ms after\n"
+            "  --require-client-id refuse a 6.0 INITIATE_CONTACT without a client id (Hyper-V 6.0)\n"
+            "  --kvp-host-info     SET the host's facts (HostName, VirtualMachineName, ...) in KVP pool 3\n"
             "  --verbose           hvsim's own log too\n");
     exit(status);
 }
@@ -155,6 +159,10 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->duplicate_replies = true;
         else if (strcmp(a, "--reorder-replies") == 0)
             o->reorder_replies = true;
+        else if (strcmp(a, "--require-client-id") == 0)
+            o->require_client_id = true;
+        else if (strcmp(a, "--kvp-host-info") == 0)
+            o->kvp_host_info = true;
         else if (v == NULL) {
             fprintf(stderr, "hvsim-bridge: unknown option, or %s needs a value\n", a);
             usage(2);
@@ -305,6 +313,13 @@ static void create_host(struct bridge *b)
     vcfg.faults.busy_posts = b->opt.busy_posts;
     vcfg.faults.duplicate_msgs = b->opt.duplicate_replies ? ~0u : 0;
     vcfg.faults.reorder_msgs = b->opt.reorder_replies ? ~0u : 0;
+    vcfg.require_client_id = b->opt.require_client_id;
+    if (b->opt.kvp_host_info) {
+        struct hvsim_ic_config kvp;
+        hvsim_ic_config_default(HVSIM_VMBUS_KVP, &kvp);
+        kvp.kvp_push_host_info = true;
+        hvsim_ic_set_config(HVSIM_VMBUS_KVP, &kvp);
+    }
     b->vb = hvsim_vmbus_create(b->sim, &vcfg);
     if (b->vb == NULL) {
         say("error: the VMBus host refused the configuration");
@@ -591,6 +606,9 @@ static void print_summary(struct bridge *b)
             say("summary: channel %u %s: IC negotiated %s, %llu good replies, %llu protocol errors", relid, ch.name,
                 ic.negotiation == HVSIM_IC_NEG_DONE ? "yes" : "no", (unsigned long long)ic.replies_ok,
                 (unsigned long long)ic.protocol_errors);
+        if (ch.model == HVSIM_VMBUS_KVP && ic.kvp_set_replies > 0)
+            say("summary: channel %u kvp: host values set %llu, last status 0x%08x", relid,
+                (unsigned long long)ic.kvp_set_replies, ic.kvp_set_status);
         static char key[HVSIM_IC_KVP_KEY_MAX], value[HVSIM_IC_KVP_VALUE_MAX];
         for (uint32_t i = 0; ch.model == HVSIM_VMBUS_KVP && hvsim_ic_kvp_entry(b->vb, relid, i, key, value); i++)
             say("summary: channel %u kvp: %s = %s", relid, key, value);

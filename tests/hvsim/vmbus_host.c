@@ -81,6 +81,12 @@ struct hvsim_vmbus {
     bool has_held;
     uint64_t held_until_ns;       /* sent alone at this time if nothing overtook it */
     uint32_t busy_streak;         /* busy_posts fault: refusals of the current message so far */
+    uint64_t storm_until_ns;      /* busy_storm_ns fault: every post refused until then */
+    uint32_t drops_left;          /* drop_posts fault: posts still to take and forget */
+    struct hvsim_guid client_id;  /* INITIATE_CONTACT's, 6.0 with feature 0x8 */
+    bool client_id_given;
+    struct hvsim_vmbus_error errors[HVSIM_VMBUS_MAX_ERROR_KINDS];
+    uint32_t error_kinds;
     struct hvsim_vmbus_counters counters;
 };
 
@@ -403,9 +409,23 @@ static void reset_connection(struct hvsim_vmbus *vb)
     vb->offers_requested = false;
 }
 
+/* Every guest protocol error is counted under its name (the string, which
+ * is a literal or a host_ring name), so a test can say which one happened. */
+static void count_error(struct hvsim_vmbus *vb, const char *what)
+{
+    for (uint32_t i = 0; i < vb->error_kinds; i++)
+        if (vb->errors[i].what == what || strcmp(vb->errors[i].what, what) == 0) {
+            vb->errors[i].count++;
+            return;
+        }
+    if (vb->error_kinds < HVSIM_VMBUS_MAX_ERROR_KINDS)
+        vb->errors[vb->error_kinds++] = (struct hvsim_vmbus_error){ .what = what, .count = 1 };
+}
+
 static void protocol_error(struct hvsim_vmbus *vb, const char *what, uint32_t value)
 {
     vb->counters.protocol_errors++;
+    count_error(vb, what);
     sim_log(vb->sim, "vmbus: protocol error: %s (%u)", what, value);
 }
 
@@ -427,12 +447,28 @@ static uint32_t announce_conn_id(struct hvsim_vmbus *vb, uint32_t arrived_on)
 static void on_initiate_contact(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg,
                                 uint32_t size)
 {
-    (void)vp, (void)size;
+    (void)vp;
     uint32_t version = ld32(msg, VBW_IC_VERSION), target_vp = ld32(msg, VBW_IC_TARGET_VP);
     uint8_t msg_sint = ld8(msg, VBW_IC_MSG_SINT);
+    uint32_t features = ld32(msg, VBW_IC_FEATURES);
     reset_connection(vb);
 
     bool ok = version_accepted(vb, version);
+    bool has_client_id = version >= VBW_V6_0 && size >= VBW_IC_SIZE_CLIENT_ID && (features & VBW_FEAT_CLIENT_ID);
+    vb->client_id_given = has_client_id;
+    memset(vb->client_id.bytes, 0, 16);
+    if (has_client_id)
+        memcpy(vb->client_id.bytes, (const uint8_t *)msg + VBW_IC_CLIENT_ID, 16);
+    if (size != VBW_IC_SIZE && size != VBW_IC_SIZE_CLIENT_ID)
+        protocol_error(vb, "INITIATE_CONTACT neither 40 nor 56 bytes", size);
+    else if (size == VBW_IC_SIZE_CLIENT_ID && !has_client_id)
+        protocol_error(vb, "INITIATE_CONTACT of 56 bytes without the 6.0 client-id feature", features);
+    if (version >= VBW_V5_1 && ld8(msg, VBW_IC_MSG_VTL) != 0)
+        protocol_error(vb, "INITIATE_CONTACT msg_vtl not 0", ld8(msg, VBW_IC_MSG_VTL));
+    if (ok && vb->cfg.require_client_id && version >= VBW_V6_0 && !has_client_id) {
+        sim_log(vb->sim, "vmbus: 6.0 INITIATE_CONTACT without a client id: refused (require_client_id)");
+        ok = false;
+    }
     uint8_t state = VBW_STATE_OK;
     vb->target_vp = 0;
     vb->msg_sint = VBW_SINT;
@@ -456,7 +492,8 @@ static void on_initiate_contact(struct hvsim_vmbus *vb, uint32_t vp, uint32_t co
     st32(r, VBW_HDR_TYPE, VBW_VERSION_RESPONSE);
     st8(r, VBW_VR_SUPPORTED, ok ? 1 : 0);
     st8(r, VBW_VR_STATE, state);
-    uint32_t rsize = VBW_VR_SIZE;
+    /* QEMU's answer is 12 bytes (no id field), rounded up to 16 by send_msg. */
+    uint32_t rsize = is_qemu(vb) ? VBW_VR_CONN_ID : VBW_VR_SIZE;
     if (ok) {
         vb->state = HVSIM_VMBUS_CONNECTED;
         vb->version = version;
@@ -621,6 +658,7 @@ static void gpadl_finish(struct hvsim_vmbus *vb, struct gpadl *g)
     }
     if (g->status != 0) {
         vb->counters.gpadls_failed++;
+        count_error(vb, g->why);
         sim_log(vb->sim, "vmbus: GPADL %#x relid %u refused: %s", g->handle, g->relid, g->why);
         send_gpadl_created(vb, g->relid, g->handle, g->status);
         gpadl_free(g);
@@ -769,6 +807,7 @@ static const char *map_ring_half(struct hvsim_vmbus *vb, const uint64_t *pfns, u
     if (!control || !data)
         return "ring outside guest RAM";
     enum hring_result res = hring_attach(r, control, data, (uint32_t)data_size);
+    r->skip_trailers = is_qemu(vb);   /* QEMU seeks past the trailer without writing it */
     return res == HRING_OK ? NULL : hring_result_name(res);
 }
 
@@ -835,6 +874,8 @@ static void on_open_channel(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_i
     ch->buf_size = buf_size;
     g->in_use = true;
     ch->info.state = HVSIM_CHAN_OPEN;
+    if (vb->faults.mask_interrupts)
+        st32_release(ch->out_ring.ctl, VBW_RING_MASK, 1);
     ch->info.ring_gpadl = g->handle;
     ch->info.target_vp = vb->version < VBW_V2_4 ? vb->target_vp : ld32(m, VBW_OPEN_TARGET_VP);
     ch->info.out_ring_size = ch->out_ring.size;
@@ -876,20 +917,21 @@ static void on_unload(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, con
 struct msg_handler {
     uint32_t type;
     uint32_t min_size;
+    uint32_t exact_size, alt_size;   /* the sizes a guest sends (0: any from min_size, e.g. GPADL messages) */
     bool needs_connection;
     void (*fn)(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg, uint32_t size);
 };
 
 static const struct msg_handler handlers[] = {
-    { VBW_INITIATE_CONTACT, VBW_IC_SIZE, false, on_initiate_contact },
-    { VBW_REQUESTOFFERS, VBW_HDR, true, on_request_offers },
-    { VBW_OPENCHANNEL, VBW_OPEN_SIZE, true, on_open_channel },
-    { VBW_CLOSECHANNEL, VBW_RELID_MSG_SIZE, true, on_close_channel },
-    { VBW_GPADL_HEADER, VBW_GPADLH_SIZE, true, on_gpadl_header },
-    { VBW_GPADL_BODY, VBW_GPADLB_SIZE, true, on_gpadl_body },
-    { VBW_GPADL_TEARDOWN, VBW_GPADLT_SIZE, true, on_gpadl_teardown },
-    { VBW_RELID_RELEASED, VBW_RELID_MSG_SIZE, true, on_relid_released },
-    { VBW_UNLOAD, VBW_HDR, false, on_unload },
+    { VBW_INITIATE_CONTACT, VBW_IC_SIZE, 0, 0, false, on_initiate_contact },   /* 40 or 56: checked there */
+    { VBW_REQUESTOFFERS, VBW_HDR, VBW_HDR, 0, true, on_request_offers },
+    { VBW_OPENCHANNEL, VBW_OPEN_SIZE, VBW_OPEN_SIZE, VBW_OPEN_SIZE_V6, true, on_open_channel },
+    { VBW_CLOSECHANNEL, VBW_RELID_MSG_SIZE, VBW_RELID_MSG_SIZE, 0, true, on_close_channel },
+    { VBW_GPADL_HEADER, VBW_GPADLH_SIZE, 0, 0, true, on_gpadl_header },
+    { VBW_GPADL_BODY, VBW_GPADLB_SIZE, 0, 0, true, on_gpadl_body },
+    { VBW_GPADL_TEARDOWN, VBW_GPADLT_SIZE, VBW_GPADLT_SIZE, 0, true, on_gpadl_teardown },
+    { VBW_RELID_RELEASED, VBW_RELID_MSG_SIZE, VBW_RELID_MSG_SIZE, 0, true, on_relid_released },
+    { VBW_UNLOAD, VBW_HDR, VBW_HDR, 0, false, on_unload },
 };
 
 static const struct msg_handler *find_handler(uint32_t type)
@@ -907,19 +949,27 @@ static uint16_t on_message(void *ctx, struct hvsim *sim, uint32_t vp, uint32_t c
 {
     (void)sim;
     struct hvsim_vmbus *vb = ctx;
-    if (vb->busy_streak < vb->faults.busy_posts) {
+    if (vb->busy_streak < vb->faults.busy_posts || hvsim_now_ns(vb->sim) < vb->storm_until_ns) {
         vb->busy_streak++;
         vb->counters.posts_refused_busy++;
         return HVW_E_INSUFFICIENT_BUFFERS;   /* not taken: the guest must post it again */
     }
     vb->busy_streak = 0;
+    if (vb->drops_left > 0) {   /* a busy Hyper-V host: taken, never acted on, nobody told */
+        vb->drops_left--;
+        vb->counters.posts_dropped_busy++;
+        sim_log(vb->sim, "vmbus: guest message dropped while busy (drop_posts)");
+        return HVW_OK;
+    }
     if (message_type != VBW_POST_TYPE) {
         vb->counters.bad_post_type++;
+        count_error(vb, "HvPostMessage type not 1");
         sim_log(vb->sim, "vmbus: HvPostMessage type %#x ignored", message_type);
         return HVW_OK;
     }
     if (payload_size < VBW_HDR) {
         vb->counters.short_msgs++;
+        count_error(vb, "message shorter than its header");
         sim_log(vb->sim, "vmbus: %u-byte message ignored", payload_size);
         return HVW_OK;
     }
@@ -927,15 +977,23 @@ static uint16_t on_message(void *ctx, struct hvsim *sim, uint32_t vp, uint32_t c
     const struct msg_handler *h = find_handler(type);
     if (!h) {
         vb->counters.unknown_msgs++;
+        count_error(vb, "message type a guest does not send");
         sim_log(vb->sim, "vmbus: message type %u ignored", type);
         return HVW_OK;
     }
     if (payload_size < h->min_size) {
         vb->counters.short_msgs++;
+        count_error(vb, "message shorter than its type");
         sim_log(vb->sim, "vmbus: message type %u: %u bytes, needs %u", type, payload_size, h->min_size);
         return HVW_OK;
     }
     vb->counters.msgs_in[type]++;
+    /* A guest sends exactly the listed size (reference section 6); the
+     * header's padding is 0. Both are errors, and the message still acts. */
+    if (h->exact_size != 0 && payload_size != h->exact_size && payload_size != h->alt_size)
+        protocol_error(vb, "message size not the one its type has", type << 16 | payload_size);
+    if (ld32(payload, VBW_HDR_TYPE + 4) != 0)
+        protocol_error(vb, "message header padding not 0", type);
     if (h->needs_connection && vb->state != HVSIM_VMBUS_CONNECTED) {
         protocol_error(vb, "message before a version was accepted", type);
         return HVW_OK;
@@ -984,6 +1042,12 @@ static uint16_t on_channel_signal(void *ctx, struct hvsim *sim, uint32_t vp, uin
     struct hvsim_vmbus_chan *ch = ctx;
     ch->info.signals_from_guest++;
     ch->vb->counters.signals_from_guest++;
+    /* Our interrupt mask on the guest->host ring is set (mask_interrupts): the
+     * guest must not signal, and Hyper-V throttles guests that do. */
+    if (ld32_acquire(ch->out_ring.ctl, VBW_RING_MASK) != 0) {
+        ch->vb->counters.signals_while_masked++;
+        protocol_error(ch->vb, "signal while the host's interrupt mask is set", ch->info.relid);
+    }
     if (ch->vb->faults.stop_reading)
         return HVW_OK;   /* a stalled host: the ring fills up */
     chan_drain(ch);
@@ -1077,10 +1141,20 @@ int hvsim_vmbus_rescind(struct hvsim_vmbus *vb, uint32_t relid)
     return 0;
 }
 
+static void apply_faults(struct hvsim_vmbus *vb, const struct hvsim_vmbus_faults *faults)
+{
+    vb->faults = *faults;
+    vb->storm_until_ns = faults->busy_storm_ns ? hvsim_now_ns(vb->sim) + faults->busy_storm_ns : 0;
+    vb->drops_left = faults->drop_posts;
+    for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_CHANNELS; i++)
+        if (vb->chans[i].info.state == HVSIM_CHAN_OPEN)
+            st32_release(vb->chans[i].out_ring.ctl, VBW_RING_MASK, faults->mask_interrupts ? 1 : 0);
+}
+
 void hvsim_vmbus_set_faults(struct hvsim_vmbus *vb, const struct hvsim_vmbus_faults *faults)
 {
     bool resume = vb->faults.stop_reading && !faults->stop_reading;
-    vb->faults = *faults;
+    apply_faults(vb, faults);
     if (!resume)
         return;
     /* The host catches up: as if each channel had just been signalled. */
@@ -1092,6 +1166,25 @@ void hvsim_vmbus_set_faults(struct hvsim_vmbus *vb, const struct hvsim_vmbus_fau
         if (ch->info.state == HVSIM_CHAN_OPEN && ch->model->on_room)
             ch->model->on_room(ch);
     }
+}
+
+/* The Gen2 firmware's own connection before ExitBootServices (reference
+ * section 3 and appendix A; mu_msvm): it negotiated its version (6.0 or
+ * 3.0) on port 1, took the offers, and sent UNLOAD; the host answered and
+ * forgot it. The guest then starts from a clean INITIATE_CONTACT. Played
+ * on the host's state only: nothing reaches the guest's SynIC. */
+static void firmware_connection(struct hvsim_vmbus *vb, uint32_t version)
+{
+    vb->state = HVSIM_VMBUS_CONNECTED;
+    vb->version = version;
+    vb->offers_requested = true;
+    for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_CHANNELS; i++)
+        if (chan_live(&vb->chans[i]))
+            vb->chans[i].info.offer_sent = true;
+    reset_connection(vb);   /* the firmware's UNLOAD */
+    vb->counters.firmware_unloads++;
+    sim_log(vb->sim, "vmbus: the firmware's %u.%u connection was unloaded before the guest", version >> 16,
+            version & 0xFFFF);
 }
 
 struct hvsim_vmbus *hvsim_vmbus_create(struct hvsim *sim, const struct hvsim_vmbus_config *cfg)
@@ -1107,7 +1200,7 @@ struct hvsim_vmbus *hvsim_vmbus_create(struct hvsim *sim, const struct hvsim_vmb
     vb->cfg = *cfg;
     if (vb->cfg.flavor == HVSIM_VMBUS_QEMU)
         vb->cfg.event_conn_base = QEMU_EVENT_CONN_BASE;
-    vb->faults = cfg->faults;
+    apply_faults(vb, &cfg->faults);
     vb->msg_sint = VBW_SINT;
     for (uint32_t i = 0; i < HVSIM_VMBUS_MAX_CHANNELS; i++)
         vb->chans[i].vb = vb;
@@ -1117,6 +1210,8 @@ struct hvsim_vmbus *hvsim_vmbus_create(struct hvsim *sim, const struct hvsim_vmb
     for (uint32_t i = 0; ok && i < cfg->device_count; i++)
         ok = hvsim_vmbus_offer(vb, &cfg->devices[i]) != 0;
     vb->cfg.devices = NULL; /* copied into the channels; the caller's array may go */
+    if (ok && cfg->firmware_version)
+        firmware_connection(vb, cfg->firmware_version);
     if (!ok) {
         hvsim_vmbus_destroy(vb);
         return NULL;
@@ -1194,4 +1289,27 @@ void hvsim_vmbus_get_counters(const struct hvsim_vmbus *vb, struct hvsim_vmbus_c
 }
 
 enum hvsim_vmbus_conn_state hvsim_vmbus_conn_state(const struct hvsim_vmbus *vb) { return vb->state; }
+
+bool hvsim_vmbus_client_id(const struct hvsim_vmbus *vb, struct hvsim_guid *out)
+{
+    if (vb->client_id_given)
+        *out = vb->client_id;
+    return vb->client_id_given;
+}
+
+uint32_t hvsim_vmbus_errors(const struct hvsim_vmbus *vb, struct hvsim_vmbus_error *out, uint32_t max)
+{
+    uint32_t n = vb->error_kinds < max ? vb->error_kinds : max;
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = vb->errors[i];
+    return vb->error_kinds;
+}
+
+uint64_t hvsim_vmbus_error_count(const struct hvsim_vmbus *vb, const char *what)
+{
+    for (uint32_t i = 0; i < vb->error_kinds; i++)
+        if (strcmp(vb->errors[i].what, what) == 0)
+            return vb->errors[i].count;
+    return 0;
+}
 uint32_t hvsim_vmbus_version(const struct hvsim_vmbus *vb) { return vb->version; }

@@ -108,6 +108,17 @@ struct hvsim_vmbus_faults {
     /* A busy host: each guest message is refused with
      * HV_STATUS_INSUFFICIENT_BUFFERS this many times in a row before it is taken. */
     uint32_t busy_posts;
+    /* Hyper-V under load: every guest message is refused with
+     * INSUFFICIENT_BUFFERS for this long (virtual ns from when the switch
+     * is set): storms last seconds, not milliseconds (issue 14). */
+    uint64_t busy_storm_ns;
+    /* Hyper-V under load: the next n guest messages are taken (the post
+     * succeeds) and dropped silently: no reply ever comes. */
+    uint32_t drop_posts;
+    /* The host sets its interrupt mask on every open guest->host ring (as a
+     * host does while it reads): a guest signal is then a protocol error,
+     * counted in signals_while_masked. */
+    bool mask_interrupts;
 };
 #define HVSIM_VMBUS_MSG_BIT(type) (1u << (type))
 
@@ -123,6 +134,12 @@ struct hvsim_vmbus_config {
     uint32_t msg_conn_id;
     uint32_t supported_features;  /* 6.0 feature flags offered (intersected with the guest's) */
     uint32_t first_relid;         /* Hyper-V: lowest relid handed out (1..2047) */
+    /* Hyper-V 6.0: refuse a 6.0 INITIATE_CONTACT that carries no client id
+     * (the 56-byte form with feature 0x8). */
+    bool require_client_id;
+    /* The Gen2 firmware connected at this version (VBW_V6_0 or VBW_V3_0)
+     * and sent UNLOAD before the guest ran; 0: no firmware connection. */
+    uint32_t firmware_version;
     uint32_t event_conn_base;     /* Hyper-V: offer connection id = base + relid (QEMU: 16) */
     /* Delivery delay of every host->guest message, plus per message type. */
     uint64_t reply_delay_ns;
@@ -215,13 +232,30 @@ struct hvsim_vmbus_counters {
     uint64_t post_retries;    /* host->guest message found the SINT queue full, retried */
     uint64_t post_drops;      /* host->guest message hvsim refused (SynIC off) */
     uint64_t msgs_dropped, msgs_duplicated, msgs_reordered; /* by the fault switches */
-    uint64_t posts_refused_busy; /* guest posts answered INSUFFICIENT_BUFFERS (busy_posts) */
+    uint64_t posts_refused_busy; /* guest posts answered INSUFFICIENT_BUFFERS (busy_posts, busy_storm_ns) */
+    uint64_t posts_dropped_busy; /* guest posts taken and forgotten (drop_posts) */
+    uint64_t signals_while_masked; /* guest signals with the host's interrupt mask set */
+    uint64_t firmware_unloads;   /* the firmware's connection, unloaded before the guest (firmware_version) */
     uint64_t signals_to_guest, signals_from_guest;
     uint64_t packets_echoed, packets_sunk, bytes_sunk, packets_sourced;
     uint64_t gpadls_created, gpadls_failed, gpadls_ignored, gpadls_torndown;
 };
 void hvsim_vmbus_get_counters(const struct hvsim_vmbus *vb, struct hvsim_vmbus_counters *out);
 enum hvsim_vmbus_conn_state hvsim_vmbus_conn_state(const struct hvsim_vmbus *vb);
+/* The client id of the last INITIATE_CONTACT (6.0, feature 0x8); false if none. */
+bool hvsim_vmbus_client_id(const struct hvsim_vmbus *vb, struct hvsim_guid *out);
+
+/* Guest protocol errors by name ("signal while the host's interrupt mask is
+ * set", "bad trailer", "message size not the one its type has", ...), in
+ * the order first seen. Fills up to max and returns how many kinds there are. */
+#define HVSIM_VMBUS_MAX_ERROR_KINDS 64u
+struct hvsim_vmbus_error {
+    const char *what;
+    uint64_t count;
+};
+uint32_t hvsim_vmbus_errors(const struct hvsim_vmbus *vb, struct hvsim_vmbus_error *out, uint32_t max);
+/* How often the error named what happened (0 if never). */
+uint64_t hvsim_vmbus_error_count(const struct hvsim_vmbus *vb, const char *what);
 uint32_t hvsim_vmbus_version(const struct hvsim_vmbus *vb);   /* negotiated, 0 if none */
 
 /* ---- for device models (vmbus_devices.c) ---- */

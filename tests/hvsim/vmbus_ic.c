@@ -70,6 +70,7 @@ _Static_assert(offsetof(struct ic_msg_header, flags) == 17, "ICMSGHDR flags");
 
 /* KVP: u8 operation, u8 pool, u16 pad, then the operation's record at +4. */
 #define KVP_OP_GET       0u
+#define KVP_OP_SET       1u
 #define KVP_OP_ENUMERATE 3u
 #define KVP_KEY_BYTES    512u
 #define KVP_VALUE_BYTES  2048u
@@ -461,6 +462,23 @@ static struct ic_req *queue_kvp(struct ic_chan *e, uint8_t op, uint8_t pool, uin
     return r;
 }
 
+/* SET of an ASCII key and REG_SZ value into pool (the host's pools: 0, 3). */
+static struct ic_req *queue_kvp_set(struct ic_chan *e, uint8_t pool, const char *key, const char *value)
+{
+    uint8_t body[KVP_GET_BODY];
+    memset(body, 0, sizeof(body));
+    body[0] = KVP_OP_SET;
+    body[1] = pool;
+    uint8_t *rec = body + 4;
+    wr32(rec, KVP_REG_SZ);
+    wr32(rec + 4, to_utf16(rec + 12, KVP_KEY_BYTES, key));
+    wr32(rec + 8, to_utf16(rec + 12 + KVP_KEY_BYTES, KVP_VALUE_BYTES, value));
+    struct ic_req *r = queue_req(e, IC_MSG_KVP, body, sizeof(body));
+    if (r)
+        r->kvp_op = KVP_OP_SET;
+    return r;
+}
+
 static void on_timer(void *ctx, struct hvsim *sim)
 {
     uint64_t token = (uint64_t)(uintptr_t)ctx;
@@ -510,6 +528,11 @@ static void negotiated(struct ic_chan *e)
         schedule(e, hvsim_now_ns(e->sim) + e->cfg.heartbeat_interval_ns);
         break;
     case HVSIM_VMBUS_KVP:
+        if (e->cfg.kvp_push_host_info) {   /* what Hyper-V tells every guest about itself */
+            queue_kvp_set(e, HVSIM_IC_KVP_POOL_AUTO_EXTERNAL, "HostName", HVSIM_IC_KVP_HOST_NAME);
+            queue_kvp_set(e, HVSIM_IC_KVP_POOL_AUTO_EXTERNAL, "VirtualMachineName", HVSIM_IC_KVP_VM_NAME);
+            queue_kvp_set(e, HVSIM_IC_KVP_POOL_AUTO_EXTERNAL, "VirtualMachineId", HVSIM_IC_KVP_VM_ID);
+        }
         if (e->cfg.kvp_enumerate && e->cfg.kvp_enum_limit > 0)
             queue_kvp(e, KVP_OP_ENUMERATE, e->cfg.kvp_enum_pool, 0, NULL);
         else
@@ -616,6 +639,11 @@ static void on_kvp_reply(struct ic_chan *e, uint32_t status, const uint8_t *body
         protocol_error(e, "KVP answer changed operation or pool (op << 8 | pool)", (uint64_t)body[0] << 8 | body[1]);
         if (r->kvp_op == KVP_OP_ENUMERATE)
             kvp_enum_end(e, HVSIM_IC_E_FAIL);
+        return;
+    }
+    if (r->kvp_op == KVP_OP_SET) {
+        e->info.kvp_set_replies++;
+        e->info.kvp_set_status = status;
         return;
     }
     if (r->kvp_op == KVP_OP_GET) {
@@ -895,6 +923,14 @@ int hvsim_ic_timesync_send(struct hvsim_vmbus *vb, uint32_t relid, uint64_t pare
     else
         body[24] = flags;
     return submitted(e, queue_req(e, IC_MSG_TIMESYNC, body, ts4 ? TIMESYNC4_BODY : TIMESYNC3_BODY));
+}
+
+int hvsim_ic_kvp_set(struct hvsim_vmbus *vb, uint32_t relid, uint8_t pool, const char *key, const char *value)
+{
+    struct ic_chan *e = lookup_ready(vb, relid, HVSIM_VMBUS_KVP);
+    if (!e || !key || !value || strlen(key) >= HVSIM_IC_KVP_KEY_MAX || strlen(value) >= HVSIM_IC_KVP_VALUE_MAX)
+        return -1;
+    return submitted(e, queue_kvp_set(e, pool, key, value));
 }
 
 int hvsim_ic_kvp_get(struct hvsim_vmbus *vb, uint32_t relid, uint8_t pool, const char *key)

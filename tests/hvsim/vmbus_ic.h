@@ -73,7 +73,16 @@ struct hvsim_ic_config {
     bool kvp_enumerate;                  /* enumerate after negotiating (default true) */
     uint8_t kvp_enum_pool;               /* default 2 (auto) */
     uint32_t kvp_enum_limit;             /* indices asked at most (default 64, max 1024) */
+    /* After negotiating, SET HostName, VirtualMachineName and VirtualMachineId
+     * (HVSIM_IC_KVP_*) into pool 3, as Hyper-V does for every guest (issue 14;
+     * reference section 10, pools). Default off. */
+    bool kvp_push_host_info;
 };
+
+/* The host facts kvp_push_host_info sets. */
+#define HVSIM_IC_KVP_HOST_NAME "hvsim-host"
+#define HVSIM_IC_KVP_VM_NAME   "hvsim-vm"
+#define HVSIM_IC_KVP_VM_ID     "6876736d-0000-4000-8000-766d69640001"
 
 /* The defaults of section 10 for model (HVSIM_VMBUS_HEARTBEAT .. KVP):
  * frameworks {3.0, 1.0}; heartbeat {3.0, 1.0}; shutdown {3.2, 3.1, 3.0,
@@ -127,6 +136,8 @@ struct hvsim_ic_info {
     uint32_t kvp_enum_status;          /* status that ended it (NO_MORE_ITEMS normally) */
     uint64_t kvp_get_replies;
     uint32_t kvp_get_status;           /* status of the last GET reply */
+    uint64_t kvp_set_replies;
+    uint32_t kvp_set_status;           /* status of the last SET reply */
 };
 
 /* false when relid is not a channel of an IC model. A channel never opened
@@ -142,6 +153,8 @@ int hvsim_ic_request_shutdown(struct hvsim_vmbus *vb, uint32_t relid, uint32_t f
  * stratum 0, 5 reserved} (24 bytes); older: {parent, child 0, round trip 0,
  * flags, 3 reserved} (28 bytes). */
 int hvsim_ic_timesync_send(struct hvsim_vmbus *vb, uint32_t relid, uint64_t parent_time, uint8_t flags);
+/* SET of an ASCII key and REG_SZ value into pool (0 or 3 are the host's). */
+int hvsim_ic_kvp_set(struct hvsim_vmbus *vb, uint32_t relid, uint8_t pool, const char *key, const char *value);
 /* GET of an ASCII key (< HVSIM_IC_KVP_KEY_MAX chars) in pool. */
 int hvsim_ic_kvp_get(struct hvsim_vmbus *vb, uint32_t relid, uint8_t pool, const char *key);
 

@@ -1134,6 +1134,85 @@ static void test_message_and_ring_fault_switches(void)
     guest_down(&g);
 }
 
+/* Rings of 16 + 16 pages: a GPADL of 34 pages, so GPADL_BODY messages
+ * carry part of the ring, and the host maps what they name. */
+static void test_big_rings_through_gpadl_bodies(void)
+{
+    struct guest g;
+    echo_guest_up(&g, HVSIM_VMBUS_HYPERV);
+    struct gchan c;
+    CHECK_EQ(open_chan(&g, &c, 1, 0x73, RING_GPA, 16, 16), 0);
+    CHECK_EQ(counters(&g).msgs_in[VMBUS_MSG_GPADL_BODY], 1);
+    uint8_t payload[3000], buf[4096];
+    for (uint32_t i = 0; i < sizeof(payload); i++)
+        payload[i] = (uint8_t)(i * 3);
+    for (int k = 0; k < 40; k++) {   /* 40 x 3 KiB: around both 64 KiB rings */
+        CHECK(send_inband(&g, &c, (uint64_t)k + 1, false, payload, sizeof(payload)), "write %d", k);
+        struct vmbus_packet pkt;
+        CHECK_EQ(vmbus_ring_read(&c.in, buf, sizeof(buf), &pkt), VMBUS_RING_OK);
+        CHECK(pkt.transaction_id == (uint64_t)k + 1 && memcmp(pkt.payload, payload, sizeof(payload)) == 0,
+              "echo %d intact", k);
+        bool sig;
+        vmbus_ring_commit(&c.in, &sig);
+    }
+    guest_down(&g);
+}
+
+/* The host's interrupt mask on the guest->host ring (mask_interrupts): a
+ * guest that writes with the guest's ring code does not signal; one that
+ * signals anyway is a protocol error with a name. */
+static void test_signal_while_the_host_masks(void)
+{
+    struct guest g;
+    echo_guest_up(&g, HVSIM_VMBUS_HYPERV);
+    struct gchan c;
+    CHECK_EQ(open_chan(&g, &c, 1, 0x71, RING_GPA, 2, 2), 0);
+    struct hvsim_vmbus_faults f = { .mask_interrupts = true, .stop_reading = true };
+    hvsim_vmbus_set_faults(g.vb, &f);
+    CHECK(send_inband(&g, &c, 1, false, "masked", 6), "written");
+    CHECK_EQ(counters(&g).signals_while_masked, 0);
+    CHECK_EQ(counters(&g).signals_from_guest, 0);
+    signal_host(&g, c.conn_id);   /* a guest that does not look at the mask */
+    CHECK_EQ(counters(&g).signals_while_masked, 1);
+    CHECK_EQ(hvsim_vmbus_error_count(g.vb, "signal while the host's interrupt mask is set"), 1);
+    f = (struct hvsim_vmbus_faults){ 0 };
+    hvsim_vmbus_set_faults(g.vb, &f);   /* unmasked; the host catches up */
+    struct hvsim_vmbus_channel_info info;
+    hvsim_vmbus_channel(g.vb, 1, &info);
+    CHECK_EQ(info.packets_in, 1);
+    guest_down(&g);
+}
+
+/* Guest mistakes are counted by name. */
+static void test_errors_have_names(void)
+{
+    struct guest g;
+    echo_guest_up(&g, HVSIM_VMBUS_HYPERV);
+    struct gchan c;
+    CHECK_EQ(open_chan(&g, &c, 1, 0x72, RING_GPA, 2, 2), 0);
+    uint8_t closemsg[16] = { VMBUS_MSG_CLOSECHANNEL, 0, 0, 0, 0, 0, 0, 0, 9 };
+    post(&g, VMBUS_CONNID_MESSAGE, closemsg, 16);   /* CLOSECHANNEL is 12 bytes */
+    CHECK_EQ(hvsim_vmbus_error_count(g.vb, "message size not the one its type has"), 1);
+    uint8_t padded[8] = { VMBUS_MSG_REQUESTOFFERS, 0, 0, 0, 1 };
+    post(&g, VMBUS_CONNID_MESSAGE, padded, 8);
+    CHECK_EQ(hvsim_vmbus_error_count(g.vb, "message header padding not 0"), 1);
+    /* A packet whose trailer lies: the host's reader names it. */
+    CHECK(send_inband(&g, &c, 7, false, "trailer", 7), "written");
+    struct msg m;
+    while (recv_msg(&g, &m))
+        ;
+    CHECK_EQ(hvsim_vmbus_error_count(g.vb, "bad trailer"), 0);
+    uint32_t start = c.out.write_index;
+    bool sig;
+    CHECK_EQ(vmbus_ring_write_inband(&c.out, 8, false, "trailer", 7, &sig), VMBUS_RING_OK);
+    c.out.data[(start + 28) % c.out.size] ^= 8;   /* descriptor 16 + payload 8: the trailer's high half */
+    signal_host(&g, c.conn_id);
+    CHECK(hvsim_vmbus_error_count(g.vb, "bad trailer") >= 1, "bad trailer named");
+    struct hvsim_vmbus_error errs[8];
+    CHECK(hvsim_vmbus_errors(g.vb, errs, 8) >= 3, "three kinds listed");
+    guest_down(&g);
+}
+
 static void test_sink_and_source(void)
 {
     struct hvsim_vmbus_device devs[2] = {
@@ -1248,6 +1327,9 @@ int main(void)
     RUN_TEST(test_reply_delay);
     RUN_TEST(test_echo_waits_for_room);
     RUN_TEST(test_message_and_ring_fault_switches);
+    RUN_TEST(test_big_rings_through_gpadl_bodies);
+    RUN_TEST(test_signal_while_the_host_masks);
+    RUN_TEST(test_errors_have_names);
     RUN_TEST(test_sink_and_source);
     RUN_TEST(test_bad_ring_packet_is_counted);
     return check_summary();

@@ -174,6 +174,46 @@ static void test_kvp_enumeration_and_get(void)
     shutdown_sim();
 }
 
+/* The host pushes its own facts into pool 3 (HostName, VirtualMachineName,
+ * VirtualMachineId) and a value into pool 0: the guest stores them,
+ * answers success, and apps read them through hvrt/ic.h. */
+static void test_kvp_host_sets_pools_0_and_3(void)
+{
+    struct hvsim_ic_config cfg;
+    hvsim_ic_config_default(HVSIM_VMBUS_KVP, &cfg);
+    cfg.kvp_push_host_info = true;
+    CHECK_EQ(hvsim_ic_set_config(HVSIM_VMBUS_KVP, &cfg), 0);
+    boot();
+    hvsim_advance_ns(hosted_sim(), 1000000);
+    struct hvsim_ic_info kvp = state(3);
+    CHECK_EQ(kvp.kvp_set_replies, 3);
+    CHECK_EQ(kvp.kvp_set_status, HVSIM_IC_S_OK);
+    CHECK_EQ(kvp.protocol_errors, 0);
+    const char *name = hvrt_kvp_pool_get(HVRT_KVP_POOL_HOST, "VirtualMachineName");
+    CHECK(name != NULL && strcmp(name, HVSIM_IC_KVP_VM_NAME) == 0, "the app reads its VM name: %s", name ? name : "(none)");
+    const char *id = hvrt_kvp_pool_get(HVRT_KVP_POOL_HOST, "VirtualMachineId");
+    CHECK(id != NULL && strcmp(id, HVSIM_IC_KVP_VM_ID) == 0, "VM id");
+    CHECK(hvrt_kvp_pool_get(HVRT_KVP_POOL_HOST, "HostName") != NULL, "host name");
+    CHECK(hvrt_kvp_pool_get(HVRT_KVP_POOL_EXTERNAL, "VirtualMachineName") == NULL, "pool 3 is not pool 0");
+
+    CHECK_EQ(hvsim_ic_kvp_set(host, relid_of[3], HVSIM_IC_KVP_POOL_EXTERNAL, "Role", "web"), 0);
+    hvsim_advance_ns(hosted_sim(), 1000000);
+    CHECK_EQ(state(3).kvp_set_status, HVSIM_IC_S_OK);
+    CHECK(hvrt_kvp_get("Role", true) != NULL && strcmp(hvrt_kvp_pool_get(0, "Role"), "web") == 0, "pool 0 value");
+    /* The guest's own pools are not the host's to write. */
+    CHECK_EQ(hvsim_ic_kvp_set(host, relid_of[3], HVSIM_IC_KVP_POOL_GUEST, "Role", "x"), 0);
+    hvsim_advance_ns(hosted_sim(), 1000000);
+    CHECK(state(3).kvp_set_status != HVSIM_IC_S_OK, "SET into the guest pool refused");
+    CHECK(hvrt_kvp_pool_get(HVRT_KVP_POOL_GUEST, "Role") == NULL, "and not stored");
+    /* The host reads pool 3 back with GET. */
+    CHECK_EQ(hvsim_ic_kvp_get(host, relid_of[3], HVSIM_IC_KVP_POOL_AUTO_EXTERNAL, "HostName"), 0);
+    hvsim_advance_ns(hosted_sim(), 1000000);
+    char value[HVSIM_IC_KVP_VALUE_MAX];
+    CHECK(hvsim_ic_kvp_get_value(host, relid_of[3], value, NULL) && strcmp(value, HVSIM_IC_KVP_HOST_NAME) == 0,
+          "GET of pool 3: %s", value);
+    shutdown_sim();
+}
+
 /* Shutdown: the order is app hook, channels closed, UNLOAD, power-off. */
 static int hook_calls;
 static bool hook_saw_open_channels, hook_saw_no_unload, hook_restart;
@@ -248,6 +288,7 @@ int main(void)
     RUN_TEST(test_timesync_sets_the_clock);
     RUN_TEST(test_timesync_ignores_impossible_times);
     RUN_TEST(test_kvp_enumeration_and_get);
+    RUN_TEST(test_kvp_host_sets_pools_0_and_3);
     RUN_TEST(test_shutdown_in_order);
     RUN_TEST(test_shutdown_refuses_hibernate);
     return check_summary();

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/hv_abi.h"   /* status codes, connection-id mask, the SynIC message */
+
 #define HV_PAGE_SIZE  4096u
 #define HV_PAGE_SHIFT 12
 
@@ -152,26 +154,7 @@ _Static_assert(offsetof(struct hv_reference_tsc_page, offset) == 16, "TscOffset 
 #define HV_CALL_GET_PARTITION_ID      0x0046u
 #define HV_CALL_POST_MESSAGE          0x005Cu
 #define HV_CALL_SIGNAL_EVENT          0x005Du
-
-#define HV_STATUS_SUCCESS                0x0000u
-#define HV_STATUS_INVALID_HYPERCALL_CODE 0x0002u
-#define HV_STATUS_INVALID_HYPERCALL_INPUT 0x0003u
-#define HV_STATUS_INVALID_ALIGNMENT      0x0004u
-#define HV_STATUS_INVALID_PARAMETER      0x0005u
-#define HV_STATUS_ACCESS_DENIED          0x0006u
-#define HV_STATUS_INVALID_PARTITION_STATE 0x0007u
-#define HV_STATUS_OPERATION_DENIED       0x0008u
-#define HV_STATUS_INSUFFICIENT_MEMORY    0x000Bu
-#define HV_STATUS_INVALID_VP_INDEX       0x000Eu
-#define HV_STATUS_INVALID_PORT_ID        0x0011u
-#define HV_STATUS_INVALID_CONNECTION_ID  0x0012u
-#define HV_STATUS_INSUFFICIENT_BUFFERS   0x0013u
-#define HV_STATUS_INVALID_SYNIC_STATE    0x0018u
-
-/* Connection ids are 24 bits; 31:24 must be zero. */
-#define HV_CONNECTION_ID_MASK 0x00FFFFFFu
-
-#define HV_MESSAGE_PAYLOAD_MAX 240u
+/* HV_STATUS codes and the connection-id mask: arch/hv_abi.h. */
 
 /* HvPostMessage input block. */
 struct hv_post_message_input {
@@ -188,31 +171,7 @@ _Static_assert(offsetof(struct hv_post_message_input, payload) == 16, "payload a
 #define HV_SIGNAL_EVENT_FLAG_SHIFT 32
 #define HV_SIGNAL_EVENT_RSVDZ      0xFFFF000000000000ull
 
-/* ---- SynIC (section 4) ---- */
-#define HV_MESSAGE_TYPE_NONE          0x00000000u
-#define HV_MESSAGE_TYPE_VMBUS         0x00000001u
-#define HV_MESSAGE_TYPE_TIMER_EXPIRED 0x80000010u
-#define HV_MESSAGE_TYPE_HYPERVISOR    0x80000000u /* types at or above are the hypervisor's */
-
-#define HV_MESSAGE_FLAG_PENDING 0x01u
-
-struct hv_message_header {
-    uint32_t message_type;
-    uint8_t payload_size;
-    uint8_t flags;
-    uint16_t reserved;
-    uint64_t origination_id;
-};
-
-struct hv_message {
-    struct hv_message_header header;
-    uint8_t payload[HV_MESSAGE_PAYLOAD_MAX];
-};
-_Static_assert(sizeof(struct hv_message_header) == 16, "message header is 16 bytes");
-_Static_assert(sizeof(struct hv_message) == 256, "a SynIC message slot is 256 bytes");
-_Static_assert(offsetof(struct hv_message_header, flags) == 5, "flags at 5");
-_Static_assert(offsetof(struct hv_message_header, origination_id) == 8, "origination id at 8");
-
+/* ---- SynIC (section 4); the message slot itself: arch/hv_abi.h ---- */
 /* Payload of HvMessageTimerExpired. */
 struct hv_timer_message_payload {
     uint32_t timer_index;

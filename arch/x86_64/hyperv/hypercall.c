@@ -8,7 +8,27 @@
 #include "arch/x86_64/hyperv/hv_defs.h"
 #include "lib/format.h"
 
-#define POST_RETRIES 32   /* INSUFFICIENT_BUFFERS is transient: the host drains its queue */
+/* HvPostMessage's INSUFFICIENT_BUFFERS (the host's 16 buffers for us are
+ * full) and INSUFFICIENT_MEMORY are transient, but a busy Hyper-V host can
+ * refuse for seconds: Linux retries up to 100 times with a backoff that
+ * grows to seconds, FreeBSD 20 times from 1 ms up to 2 s (about 20 s in
+ * all). We wait 1 us, doubling up to 1 s, for at most 40 attempts: about
+ * 1 s of short waits, then up to 21 s more, bounded (about 22 s), within
+ * those guests' range. The delay is platform_delay_ns, with interrupts as
+ * the caller had them (on, from a thread: our own SINT keeps being served). */
+#define POST_ATTEMPTS     40
+#define POST_BACKOFF_MAX_NS 1000000000ull
+
+static bool post_transient(uint16_t status)
+{
+    return status == HV_STATUS_INSUFFICIENT_BUFFERS || status == HV_STATUS_INSUFFICIENT_MEMORY;
+}
+
+static uint64_t post_backoff_ns(unsigned attempt)
+{
+    uint64_t ns = 1000ull << (attempt < 20 ? attempt : 20);
+    return ns < POST_BACKOFF_MAX_NS ? ns : POST_BACKOFF_MAX_NS;
+}
 
 static void *hypercall_page;        /* allocated by us, or found enabled */
 static bool hypercall_page_ours;
@@ -61,9 +81,9 @@ uint16_t platform_post_message(uint32_t connection_id, uint32_t message_type, co
     if (size > HV_MESSAGE_PAYLOAD_MAX || (connection_id & ~HV_CONNECTION_ID_MASK) != 0)
         return HV_STATUS_INVALID_PARAMETER;
     uint16_t status = HV_STATUS_INSUFFICIENT_BUFFERS;
-    for (unsigned attempt = 0; attempt < POST_RETRIES && status == HV_STATUS_INSUFFICIENT_BUFFERS; attempt++) {
+    for (unsigned attempt = 0; attempt < POST_ATTEMPTS && post_transient(status); attempt++) {
         if (attempt > 0)
-            platform_delay_ns(1000ull << (attempt < 10 ? attempt : 10));   /* 2 us .. 1 ms */
+            platform_delay_ns(post_backoff_ns(attempt));   /* 2 us, 4 us, ... 1 s */
         /* One input page: keep interrupt handlers from posting in between. */
         platform_irq_state s = platform_irq_save();
         input->connection_id = connection_id;
