@@ -166,6 +166,10 @@ $(BUILD)/host/%: tests/unit/%.c $$($$*_SRCS) $(HVSIM_CHECK)
 
 unit-tests: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 
+# The sources a unit test links (the mutation check builds its own copies).
+print-srcs:
+	@echo $($(T)_SRCS)
+
 # The bridged platform's host side: hvsim in its own process, under the
 # same sanitizers as the hosted tests.
 HVSIM_BRIDGE := $(BUILD)/host/hvsim-bridge

@@ -4,6 +4,7 @@
 #   - the QEMU boot tests in tests/boot/cases, two at a time;
 #   - the bridged end-to-end tests, the image against hvsim (tests/bridge);
 #   - a short run of each fuzz target from its seed corpus (make fuzz-smoke);
+#   - the mutation check: guest mistakes hvsim must catch (tests/hvsim/run-mutations.sh);
 #   - the disk image and signing tests (tests/image/run-image-tests.sh).
 # Usage: run-tests.sh BUILD_DIR UNIT_TEST...   (the Makefile passes these)
 set -uo pipefail
@@ -120,6 +121,8 @@ echo "== bridged end-to-end tests (the image under QEMU against hvsim-bridge)"
 run_suite "bridged tests" tests/bridge/run-bridge-tests.sh "$build"
 echo "== fuzz smoke (each libFuzzer target from its seed corpus)"
 run_suite "fuzz smoke" make -s fuzz-smoke
+echo "== mutation check (deliberate guest mistakes the hvsim tests must catch)"
+run_suite "mutation check" tests/hvsim/run-mutations.sh "$build"
 echo "== disk images and signing (tests/image)"
 run_suite "image tests" tests/image/run-image-tests.sh "$build"
 

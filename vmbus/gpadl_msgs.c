@@ -48,6 +48,9 @@ uint32_t gpadl_msgs_count(uint32_t pfn_count)
 
 static uint32_t first_pfn(uint32_t index)
 {
+#ifdef HVRT_MUTATE_GPADL_SPLIT   /* the mutation check only (tests/hvsim/run-mutations.sh) */
+    return index == 0 ? 0 : GPADL_HEADER_PFNS - 1 + (index - 1) * GPADL_BODY_PFNS;
+#endif
     return index == 0 ? 0 : GPADL_HEADER_PFNS + (index - 1) * GPADL_BODY_PFNS;
 }
 

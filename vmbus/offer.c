@@ -56,6 +56,9 @@ void vmbus_on_offer(const struct vmbus_msg_offer *msg)
     o->instance_id = msg->instance;
     o->relid = relid;
     o->connection_id = msg->connection_id;
+#ifdef HVRT_MUTATE_OFFER_OFFSET   /* the mutation check only: the field read 4 bytes early */
+    memcpy(&o->connection_id, (const uint8_t *)msg + offsetof(struct vmbus_msg_offer, connection_id) - 4, 4);
+#endif
     o->sub_channel_index = msg->sub_channel_index;
     o->flags = msg->flags;
     o->monitor_id = msg->monitor_id;

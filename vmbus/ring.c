@@ -186,6 +186,12 @@ static inline uint32_t copy_packet(struct vmbus_ring *r, const struct vmbus_pack
         .transaction_id = p->transaction_id,
     };
     struct vmbus_packet_trailer trailer = { .reserved = 0, .start_index = r->write_index };
+#ifdef HVRT_MUTATE_TRAILER   /* the mutation check only (tests/hvsim/run-mutations.sh) */
+    trailer.start_index += 8;
+#endif
+#ifdef HVRT_MUTATE_OFFSET8
+    desc.offset8++;
+#endif
     uint32_t pos = ring_copy_in(r, r->write_index, &desc, sizeof(desc));
     if (p->ext_len)     /* ext and payload may be NULL when empty: no memcpy then */
         pos = ring_copy_in(r, pos, p->ext, p->ext_len);
@@ -234,6 +240,9 @@ static inline enum vmbus_ring_result write_packet(struct vmbus_ring *r,
      * up to where this packet starts, and has not masked interrupts. */
     *signal = load_shared(&r->control->interrupt_mask) == 0 &&
               load_shared(&r->control->read_index) == old_write;
+#ifdef HVRT_MUTATE_SIGNAL_MASKED   /* the mutation check only: ignores the reader's mask */
+    *signal = load_shared(&r->control->read_index) == old_write;
+#endif
     return VMBUS_RING_OK;
 }
 
