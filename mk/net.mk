@@ -69,3 +69,12 @@ $(LWIP_HOST_LIB): $(LWIP_HOST_OBJS) $(NET_HOST_OBJS)
 # The port's own test: lwIP on hvrt's threads over its loopback interface.
 test_lwip_SRCS   := $(HOSTED_SRCS) $(LWIP_HOST_LIB)
 test_lwip_CFLAGS := $(NET_HOST_CFLAGS)
+
+# lwIP over the synthetic NIC: in-process against hvsim's netvsc port, and
+# with real Linux peers on a TAP in a network namespace (root; skips
+# otherwise). service.o is named: nothing else pulls it out of the library.
+IPNET_TEST_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS) $(BUILD)/host/net/service.o $(LWIP_HOST_LIB)
+test_ipnet_SRCS       := $(IPNET_TEST_SRCS)
+test_ipnet_CFLAGS     := $(NET_HOST_CFLAGS)
+test_ipnet_tap_SRCS   := $(IPNET_TEST_SRCS)
+test_ipnet_tap_CFLAGS := $(NET_HOST_CFLAGS)

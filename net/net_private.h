@@ -17,7 +17,11 @@ bool net_static_config(struct net_static_config *out);
 void net_apply_static_dns(const struct net_static_config *c);   /* lwIP's thread or core lock */
 const char *net_hostname(void);
 
-/* netif_nic.c: interfaces for the NICs that have none; how many exist. */
+/* netif_nic.c: interfaces for the NICs that have none, up with DHCP or
+ * the static address; how many exist. Passive level. */
 unsigned net_attach_nics(void);
+/* Frames NIC index dropped because netrx had no pbuf ready (or the frame
+ * was larger than the MTU). */
+uint64_t net_rx_no_buffer(unsigned index);
 
 #endif

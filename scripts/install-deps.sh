@@ -15,6 +15,7 @@ packages=(
     libclang-rt-14-dev      # ASan/UBSan for the host tests
     python3                 # make coverage joins its two sources
     valgrind                # make bench: instructions per packet (callgrind)
+    dnsmasq-base iputils-ping curl   # real peers of the network tests (a namespace of their own)
     make xz-utils
 )
 

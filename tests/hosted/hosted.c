@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "tests/hosted/hosted.h"
 #include "arch/context.h"
@@ -24,6 +25,8 @@ static uint64_t next_idle_poll;    /* platform_wait_until: when the hook is due 
 static void (*exit_hook)(void);    /* platform_on_interrupt_exit */
 static bool exit_pending;          /* an interrupt came; its exit hook has not run yet */
 static bool in_exit_hook, in_handler;
+static bool real_time;             /* hosted_follow_real_time */
+static uint64_t real_base_ns, virtual_base_ns;
 
 #define VP 0
 
@@ -198,6 +201,35 @@ void arch_stack_free(struct arch_stack *st)
     st->low = st->high = 0;
 }
 
+static uint64_t real_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* With a real peer (a Linux stack on a TAP), the guest's clock must not
+ * outrun it: a wait for virtual time t also waits until as much real time
+ * has passed since hosted_follow_real_time. A guest that fell behind (busy,
+ * or slowed by the sanitizers) catches up without sleeping. */
+static void wait_real_time(uint64_t virtual_ns)
+{
+    if (!real_time || virtual_ns <= virtual_base_ns)
+        return;
+    uint64_t target = real_base_ns + (virtual_ns - virtual_base_ns), now = real_now_ns();
+    if (target > now) {
+        uint64_t ns = target - now;
+        nanosleep(&(struct timespec){ (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) }, NULL);
+    }
+}
+
+void hosted_follow_real_time(bool on)
+{
+    real_time = on;
+    real_base_ns = real_now_ns();
+    virtual_base_ns = hvsim_now_ns(sim);
+}
+
 /* Nothing runs between interrupts in a simulation: jump to the next timed
  * event, but never past the deadline, so timeouts mean what they say. As
  * the image does (lib/time.c), the idle hook runs every
@@ -215,10 +247,14 @@ void platform_wait_until(uint64_t deadline_ns)
         if (next_idle_poll < deadline_ns)
             deadline_ns = next_idle_poll;
     }
-    if (hvsim_next_event_ns(sim, &next) && next <= deadline_ns)
+    if (hvsim_next_event_ns(sim, &next) && next <= deadline_ns) {
+        wait_real_time(next);
         hvsim_advance_to_next_event(sim);
-    else if (deadline_ns > now)
-        hvsim_advance_ns(sim, deadline_ns == UINT64_MAX ? 1000000 : deadline_ns - now);
+    } else if (deadline_ns > now) {
+        uint64_t step = deadline_ns == UINT64_MAX ? 1000000 : deadline_ns - now;
+        wait_real_time(now + step);
+        hvsim_advance_ns(sim, step);
+    }
     interrupt_exits();
 }
 
@@ -288,6 +324,7 @@ int hosted_start(const struct hvsim_config *cfg)
     idle_hook = NULL;
     exit_pending = in_exit_hook = in_handler = false;
     next_idle_poll = 0;
+    real_time = false;
     struct mem_region arena = { 0, hvsim_guest_mem_size(sim) / PAGE_SIZE, MEM_USABLE, 0 };
     bitmap = calloc(page_alloc_bitmap_words(&arena, 1), sizeof(uint64_t));
     page_alloc_init(&pages, &arena, 1, bitmap);

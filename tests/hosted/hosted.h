@@ -6,6 +6,8 @@
 #ifndef HVRT_TESTS_HOSTED_H
 #define HVRT_TESTS_HOSTED_H
 
+#include <stdbool.h>
+
 #include "tests/hvsim/hvsim.h"
 
 /* Creates the simulated host (cfg NULL: hvsim's defaults) and the guest page
@@ -16,6 +18,12 @@ struct hvsim *hosted_sim(void);
 
 /* Pages handed out and not freed, for leak checks. */
 uint64_t hosted_pages_in_use(void);
+
+/* Tests with a real peer (a Linux stack on a TAP device): from now on the
+ * virtual clock does not run ahead of real time (waits sleep for real), so
+ * the guest's timeouts and retransmissions mean what they say to the peer.
+ * Off again with false; hosted_start turns it off. */
+void hosted_follow_real_time(bool on);
 
 /* Console output is kept too, so tests can assert on what the code said. */
 const char *hosted_console(void);
