@@ -30,6 +30,16 @@ void runtime_add_shutdown_hook(void (*fn)(void));
 void runtime_set_crash_reporter(void (*fn)(uint64_t code, uint64_t rip, uint64_t rsp, const char *text));
 void runtime_report_crash(uint64_t code, uint64_t rip, uint64_t rsp, const char *text);
 
+/* Descriptors another layer owns (the network stack's sockets, net/):
+ * read(), write() and close() on a descriptor from `base` up go to these,
+ * so code written for BSD sockets works unchanged. One owner; set once. */
+struct syscalls_fd_ops {
+    long (*read)(int fd, void *buf, unsigned long len);
+    long (*write)(int fd, const void *buf, unsigned long len);
+    int (*close)(int fd);
+};
+void syscalls_set_fd_owner(int base, const struct syscalls_fd_ops *ops);
+
 /* Runs the apps the command line names and returns the final status. */
 int apps_run_command_line(const char *cmdline);
 

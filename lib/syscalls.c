@@ -1,6 +1,8 @@
 /* The system calls newlib expects (built without its own): the console
- * for stdin/stdout/stderr, sbrk on the runtime heap, the clock, exit. The
- * rest fail cleanly with ENOSYS (or EBADF for descriptors that don't exist). */
+ * for stdin/stdout/stderr, sbrk on the runtime heap, the clock, exit;
+ * read, write and close of sockets go to the network stack when it is
+ * linked (syscalls_set_fd_owner). The rest fail cleanly with ENOSYS (or
+ * EBADF for descriptors that don't exist). */
 #include <errno.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -19,8 +21,21 @@ extern int errno;
 
 static int is_console(int fd) { return fd >= 0 && fd <= 2; }
 
+static const struct syscalls_fd_ops *fd_owner;
+static int fd_owner_base = 0x7fffffff;
+
+void syscalls_set_fd_owner(int base, const struct syscalls_fd_ops *ops)
+{
+    fd_owner_base = base;
+    fd_owner = ops;
+}
+
+static int is_owned(int fd) { return fd_owner != NULL && fd >= fd_owner_base; }
+
 int write(int fd, const void *buf, size_t len)
 {
+    if (is_owned(fd))
+        return (int)fd_owner->write(fd, buf, len);
     if (!is_console(fd)) {
         errno = EBADF;
         return -1;
@@ -32,6 +47,8 @@ int write(int fd, const void *buf, size_t len)
 /* A line at a time with echo, as a terminal in cooked mode would. */
 int read(int fd, void *buf, size_t len)
 {
+    if (is_owned(fd))
+        return (int)fd_owner->read(fd, buf, len);
     if (!is_console(fd)) {
         errno = EBADF;
         return -1;
@@ -162,6 +179,8 @@ int isatty(int fd)
 
 int close(int fd)
 {
+    if (is_owned(fd))
+        return fd_owner->close(fd);
     errno = is_console(fd) ? ENOSYS : EBADF;
     return -1;
 }

@@ -19,7 +19,7 @@ LWIP_FILES := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c cor
 LWIP_SRCS := $(addprefix $(LWIP_DIR)/,$(LWIP_FILES))
 NET_SRCS  := $(wildcard net/*.c)
 # FD_SETSIZE covers lwIP's descriptors (HVRT_SOCKET_FD_BASE + MEMP_NUM_NETCONN).
-NET_INCLUDES := -DFD_SETSIZE=256 -Inet/include -I$(LWIP_DIR)/include -I$(LWIP_DIR)/include/compat/posix
+NET_INCLUDES := -DFD_SETSIZE=256 -Inet/include -I$(LWIP_DIR)/include -Inet/include/posix -I$(LWIP_DIR)/include/compat/posix
 
 $(LWIP_STAMP): scripts/fetch-debian-source.sh | deps
 	@scripts/fetch-debian-source.sh lwip $(LWIP_ROOT)
@@ -70,11 +70,38 @@ $(LWIP_HOST_LIB): $(LWIP_HOST_OBJS) $(NET_HOST_OBJS)
 test_lwip_SRCS   := $(HOSTED_SRCS) $(LWIP_HOST_LIB)
 test_lwip_CFLAGS := $(NET_HOST_CFLAGS)
 
+# ---- the image: the stack only where an app uses it ----
+# Apps on TCP/IP (sockets, hvrt/ipnet.h, hvrt/http.h). lwIP, the port and
+# the `net` service go into an image only when APPS names one of them, so
+# an image without them (Makefile's NET_APPS left out) does not carry them.
+NET_IP_APPS := httpd ping wget azure
+NET_IMAGE_APPS := $(filter $(NET_IP_APPS),$(APPS))
+ifneq ($(NET_IMAGE_APPS),)
+IMAGE_OBJS += $(NET_IMAGE_OBJS)
+$(BUILD)/hvrt.so: $(NET_IMAGE_OBJS)
+$(patsubst %,$(BUILD)/obj/%.o,$(foreach a,$(NET_IMAGE_APPS),$(wildcard apps/$(a)/*.c))): IMAGE_CFLAGS += $(NET_INCLUDES)
+endif
+
+# Apps written on BSD sockets, hosted: lwIP's compatibility macros turn
+# their calls into the lwip_ ones (the test process's C library has its
+# own sockets), and <sys/socket.h> and friends are lwIP's (net/include/posix
+# adds the ones lwIP does not ship).
+NET_HOST_APP_CFLAGS := $(NET_HOST_CFLAGS) -DHVRT_HOSTED_APP -Inet/include/posix -I$(LWIP_DIR)/include/compat/posix
+$(BUILD)/host/apps/%.o: apps/%.c $(LWIP_STAMP) mk/net.mk net/include/lwipopts.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(NET_HOST_APP_CFLAGS) -MMD -MP -c $< -o $@
+.PRECIOUS: $(BUILD)/host/apps/%.o
+
+# The HTTP client's response reader, alone.
+test_http_response_SRCS := net/http_response.c
+
 # lwIP over the synthetic NIC: in-process against hvsim's netvsc port, and
 # with real Linux peers on a TAP in a network namespace (root; skips
 # otherwise). service.o is named: nothing else pulls it out of the library.
-IPNET_TEST_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS) $(BUILD)/host/net/service.o $(LWIP_HOST_LIB)
-test_ipnet_SRCS       := $(IPNET_TEST_SRCS)
+# (The apps come before the library, which the linker reads once.)
+IPNET_TEST_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS) $(BUILD)/host/net/service.o
+test_ipnet_SRCS       := $(IPNET_TEST_SRCS) $(LWIP_HOST_LIB)
 test_ipnet_CFLAGS     := $(NET_HOST_CFLAGS)
-test_ipnet_tap_SRCS   := $(IPNET_TEST_SRCS)
+test_ipnet_tap_SRCS   := $(IPNET_TEST_SRCS) apps/wget/wget.c $(BUILD)/host/apps/ping/ping.o $(LWIP_HOST_LIB)
 test_ipnet_tap_CFLAGS := $(NET_HOST_CFLAGS)

@@ -8,8 +8,10 @@
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
 #include "lwip/netif.h"
+#include "lwip/sockets.h"
 #include "lwip/tcpip.h"
 #include "arch/platform.h"
+#include "lib/runtime.h"
 #include "lib/thread.h"
 #include "net/net_private.h"
 
@@ -17,6 +19,15 @@ static volatile bool running;
 static uint32_t wireserver;   /* network byte order */
 
 static void tcpip_ready(void *arg) { semaphore_up(arg); }
+
+#if !defined(HVRT_HOSTED)
+/* read(), write() and close() on a socket reach lwIP through the C
+ * library's system calls (lib/syscalls.c), as BSD code expects. */
+static long socket_read(int fd, void *buf, unsigned long len) { return lwip_read(fd, buf, len); }
+static long socket_write(int fd, const void *buf, unsigned long len) { return lwip_write(fd, buf, len); }
+static int socket_close(int fd) { return lwip_close(fd); }
+static const struct syscalls_fd_ops socket_ops = { socket_read, socket_write, socket_close };
+#endif
 
 int hvrt_ipnet_start(void)
 {
@@ -32,6 +43,9 @@ int hvrt_ipnet_start(void)
         semaphore_init(&ready, 0);
         tcpip_init(tcpip_ready, &ready);
         semaphore_down(&ready, THREAD_NO_DEADLINE);
+#if !defined(HVRT_HOSTED)
+        syscalls_set_fd_owner(HVRT_SOCKET_FD_BASE, &socket_ops);
+#endif
         running = true;
     }
     mutex_unlock(&starting);

@@ -75,7 +75,12 @@
 #define LWIP_SOCKET_POLL 1
 #define LWIP_TIMEVAL_PRIVATE 0         /* struct timeval from the C library */
 #define LWIP_FIONREAD_LINUXMODE 1
-#if defined(HVRT_HOSTED)
+#if defined(HVRT_HOSTED_APP)
+/* An app on BSD sockets in a hosted test (mk/net.mk): its socket(),
+ * close(), read() ... become lwIP's by macro, the library keeps lwip_. */
+#define LWIP_COMPAT_SOCKETS 1
+#define LWIP_POSIX_SOCKETS_IO_NAMES 1
+#elif defined(HVRT_HOSTED)
 /* Hosted tests share the process with the C library's own sockets: keep
  * lwIP's under their lwip_ names there. */
 #define LWIP_COMPAT_SOCKETS 0

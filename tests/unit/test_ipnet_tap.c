@@ -3,7 +3,8 @@
  * 10.77.0.1/24 on Linux's side, dnsmasq there for DHCP and DNS. The guest
  * runs the `net` service and must get a lease (with option 245, as Azure
  * sends it, unasked), resolve a name, answer Linux's ping, and echo 2 MiB
- * of TCP back to a Linux client intact. The guest's clock follows real
+ * of TCP back to a Linux client intact; its wget fetches 1 MiB from
+ * Python's http.server and its ping reaches Linux. The guest's clock follows real
  * time here (hosted_follow_real_time): its timers face a real peer. No
  * traffic leaves the namespace. Needs root, /dev/net/tun, ip, dnsmasq,
  * ping and python3: without them it says so and skips. */
@@ -206,6 +207,79 @@ static void test_tcp_echo_to_a_linux_client(void)
     thread_join(server);
 }
 
+/* ---- the apps: wget from Python's http.server, ping to Linux ---- */
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* Runs an app as the image's runner would; what it printed lands in out
+ * (apps print through the test process's stdout here). */
+static char out[8192];
+static int run_app(const char *command)
+{
+    char name[] = "/tmp/hvrt-out-XXXXXX";
+    int fd = mkstemp(name), saved = dup(1);
+    fflush(stdout);
+    dup2(fd, 1);
+    int status = hosted_run_app(command);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    ssize_t n = pread(fd, out, sizeof(out) - 1, 0);
+    out[n > 0 ? n : 0] = '\0';
+    close(fd);
+    unlink(name);
+    fputs(out, stdout);
+    return status;
+}
+
+/* 1 MiB of random bytes served by http.server in the namespace; the
+ * guest's wget, by the name dnsmasq resolves, must report its length and
+ * hash. The server may need a moment to listen: wget is tried again. */
+static void test_wget_from_python_http_server(void)
+{
+    char dir[] = "/tmp/hvrt-www-XXXXXX", path[64], cmd[200], want[96];
+    CHECK(mkdtemp(dir) != NULL, "temporary directory");
+    snprintf(path, sizeof(path), "%s/blob", dir);
+    static uint8_t blob[1 << 20];
+    FILE *r = fopen("/dev/urandom", "rb"), *w = fopen(path, "wb");
+    CHECK(r && w && fread(blob, 1, sizeof(blob), r) == sizeof(blob) && fwrite(blob, 1, sizeof(blob), w) == sizeof(blob),
+          "the file to serve");
+    if (r)
+        fclose(r);
+    if (w)
+        fclose(w);
+    snprintf(want, sizeof(want), "wget: HTTP 200, %zu bytes, fnv1a %016llx\n", sizeof(blob),
+             (unsigned long long)fnv1a(blob, sizeof(blob)));
+    snprintf(cmd, sizeof(cmd), "ip netns exec %s python3 -m http.server 8000 --bind 10.77.0.1 --directory %s", ns, dir);
+    pid_t server = spawn(cmd);
+    int status = -1;
+    for (int tries = 0; tries < 20 && status != 0; tries++) {
+        hvrt_sleep_us(250000);
+        status = run_app("wget --hash http://peer.hvrt.test:8000/blob");
+    }
+    CHECK_EQ(status, 0);
+    CHECK(strstr(out, want) != NULL, "wget said: %s", out);
+    CHECK_EQ(run_app("wget http://10.77.0.1:8000/missing"), 1);   /* a 404 is a failure */
+    CHECK(strstr(out, "wget: HTTP 404") != NULL, "wget said: %s", out);
+    kill(server, SIGTERM);
+    waitpid(server, NULL, 0);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void test_guest_pings_linux(void)
+{
+    CHECK_EQ(run_app("ping -c 3 10.77.0.1"), 0);
+    CHECK(strstr(out, "ping: 3 sent, 3 received") != NULL, "ping said: %s", out);
+    CHECK_EQ(run_app("ping -c 1 10.77.0.200"), 1);   /* nobody there */
+}
+
 static void run_all(void *arg)
 {
     (void)arg;
@@ -217,6 +291,8 @@ static void run_all(void *arg)
     RUN_TEST(test_name_resolves_through_dnsmasq);
     RUN_TEST(test_linux_pings_the_guest);
     RUN_TEST(test_tcp_echo_to_a_linux_client);
+    RUN_TEST(test_wget_from_python_http_server);
+    RUN_TEST(test_guest_pings_linux);
 }
 
 int main(void)

@@ -1,0 +1,9 @@
+/* <netinet/in.h> for apps in the image, where newlib has none: the definitions
+ * are lwIP's (its sockets carry the BSD names there, docs/net.md). */
+#ifndef HVRT_NET_POSIX_NETINET_IN_H
+#define HVRT_NET_POSIX_NETINET_IN_H
+
+#include "lwip/inet.h"
+#include "lwip/sockets.h"
+
+#endif
