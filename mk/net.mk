@@ -93,8 +93,9 @@ $(BUILD)/host/apps/%.o: apps/%.c $(LWIP_STAMP) mk/net.mk net/include/lwipopts.h
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(NET_HOST_APP_CFLAGS) -MMD -MP -c $< -o $@
 .PRECIOUS: $(BUILD)/host/apps/%.o
 
-# The HTTP client's response reader, alone.
+# The HTTP client's response reader, and Azure's goal-state parser, alone.
 test_http_response_SRCS := net/http_response.c
+test_goalstate_SRCS     := apps/azure/goalstate.c
 
 # lwIP over the synthetic NIC: in-process against hvsim's netvsc port, and
 # with real Linux peers on a TAP in a network namespace (root; skips
@@ -103,5 +104,6 @@ test_http_response_SRCS := net/http_response.c
 IPNET_TEST_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS) $(BUILD)/host/net/service.o
 test_ipnet_SRCS       := $(IPNET_TEST_SRCS) $(LWIP_HOST_LIB)
 test_ipnet_CFLAGS     := $(NET_HOST_CFLAGS)
-test_ipnet_tap_SRCS   := $(IPNET_TEST_SRCS) apps/wget/wget.c $(BUILD)/host/apps/ping/ping.o $(LWIP_HOST_LIB)
+test_ipnet_tap_SRCS   := $(IPNET_TEST_SRCS) apps/wget/wget.c $(BUILD)/host/apps/ping/ping.o $(wildcard apps/azure/*.c) \
+                         $(wildcard apps/ic/*.c) $(LWIP_HOST_LIB)
 test_ipnet_tap_CFLAGS := $(NET_HOST_CFLAGS)

@@ -4,7 +4,11 @@
  * runs the `net` service and must get a lease (with option 245, as Azure
  * sends it, unasked), resolve a name, answer Linux's ping, and echo 2 MiB
  * of TCP back to a Linux client intact; its wget fetches 1 MiB from
- * Python's http.server and its ping reaches Linux. The guest's clock follows real
+ * Python's http.server and its ping reaches Linux; the azure app reports
+ * Ready to a fake WireServer (Python, at the option-245 address in the
+ * namespace, never Azure's), also when the goal state comes in small
+ * segments or the server is down at first, and writes a KVP report when
+ * it only answers errors. The guest's clock follows real
  * time here (hosted_follow_real_time): its timers face a real peer. No
  * traffic leaves the namespace. Needs root, /dev/net/tun, ip, dnsmasq,
  * ping and python3: without them it says so and skips. */
@@ -18,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <hvrt/ic.h>
 #include <hvrt/ipnet.h>
 #include <hvrt/net.h>
 #include <hvrt/runtime.h>
@@ -92,6 +97,20 @@ static int sh(const char *fmt, const char *a)
     if (rc != 0)
         printf("    command failed (%d): %s\n", rc, cmd);
     return rc;
+}
+
+/* No firmware here: not Azure, so the azure service stays off (the test
+ * runs the azure app instead). */
+const char *hvrt_chassis_asset_tag(void) { return NULL; }
+
+extern const struct hvrt_option __start_hvrt_options[], __stop_hvrt_options[];
+
+static int set_option(const char *name, const char *value)
+{
+    for (const struct hvrt_option *o = __start_hvrt_options; o < __stop_hvrt_options; o++)
+        if (strcmp(o->name, name) == 0)
+            return o->parse(value);
+    return -2;
 }
 
 static int start_service(const char *name)
@@ -280,6 +299,123 @@ static void test_guest_pings_linux(void)
     CHECK_EQ(run_app("ping -c 1 10.77.0.200"), 1);   /* nobody there */
 }
 
+/* ---- Azure: the azure app against a fake WireServer ---- */
+
+/* A WireServer stand-in on 10.77.0.245:80 (the address of DHCP option
+ * 245): the goal state, the health report, each request noted as a JSON
+ * line. Modes: ok; segments (the goal state in 7-byte TCP segments);
+ * errors (every answer 500). argv: mode, log, seconds to wait first. */
+static const char fake_wireserver[] =
+    "import json,socket,sys,time\n"
+    "from http.server import BaseHTTPRequestHandler,HTTPServer\n"
+    "mode,log=sys.argv[1],sys.argv[2];time.sleep(float(sys.argv[3]))\n"
+    "GS=(b'<?xml version=\"1.0\" encoding=\"utf-8\"?>\\n<GoalState xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">'\n"
+    "    b'<Version>2012-11-30</Version><Incarnation>3</Incarnation><Machine><ExpectedState>Started</ExpectedState>'\n"
+    "    b'</Machine><Container><ContainerId>4c8b2bd7-6b1c-4d2e-9a3b-0e1f2a3b4c5d</ContainerId><RoleInstanceList>'\n"
+    "    b'<RoleInstance><InstanceId>4c8b2bd7-6b1c-4d2e-9a3b-0e1f2a3b4c5d._hvrt-vm</InstanceId><State>Started</State>'\n"
+    "    b'</RoleInstance></RoleInstanceList></Container></GoalState>\\n')\n"
+    "class H(BaseHTTPRequestHandler):\n"
+    "    protocol_version='HTTP/1.1'\n"
+    "    def note(self,body):\n"
+    "        with open(log,'a') as f: f.write(json.dumps({'method':self.command,'path':self.path,'headers':{k.lower():v for k,v in self.headers.items()},'body':body})+'\\n')\n"
+    "    def reply(self,code,body):\n"
+    "        self.send_response(code);self.send_header('Content-Length',str(len(body)));self.send_header('Connection','close');self.end_headers()\n"
+    "        if mode=='segments':\n"
+    "            self.connection.setsockopt(socket.IPPROTO_TCP,socket.TCP_NODELAY,1)\n"
+    "            for i in range(0,len(body),7): self.wfile.write(body[i:i+7]);self.wfile.flush();time.sleep(0.002)\n"
+    "        else: self.wfile.write(body)\n"
+    "    def do_GET(self):\n"
+    "        self.note('')\n"
+    "        self.reply(500 if mode=='errors' else 200 if self.path=='/machine/?comp=goalstate' else 404,GS if mode!='errors' else b'')\n"
+    "    def do_POST(self):\n"
+    "        body=self.rfile.read(int(self.headers.get('Content-Length','0'))).decode();self.note(body)\n"
+    "        self.reply(200 if mode!='errors' and self.path=='/machine?comp=health' else 500,b'')\n"
+    "    def log_message(self,*a): pass\n"
+    "HTTPServer(('10.77.0.245',80),H).serve_forever()\n";
+
+static char wire_script[] = "/tmp/hvrt-wire-XXXXXX", wire_log[64];
+
+/* Starts the fake WireServer in mode after delay seconds; its pid. */
+static pid_t wireserver(const char *mode, const char *delay)
+{
+    if (wire_script[sizeof(wire_script) - 2] == 'X') {
+        int fd = mkstemp(wire_script);
+        CHECK(fd >= 0 && write(fd, fake_wireserver, sizeof(fake_wireserver) - 1) == (ssize_t)sizeof(fake_wireserver) - 1,
+              "the WireServer script");
+        close(fd);
+    }
+    snprintf(wire_log, sizeof(wire_log), "%s.log", wire_script);
+    unlink(wire_log);
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd), "ip netns exec %s python3 %s %s %s %s", ns, wire_script, mode, wire_log, delay);
+    return spawn(cmd);
+}
+
+static void stop(pid_t pid)
+{
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+}
+
+/* The log's text (every request, one JSON line each). */
+static const char *wire_requests(void)
+{
+    static char text[16384];
+    FILE *f = fopen(wire_log, "r");
+    size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+    text[n] = '\0';
+    if (f)
+        fclose(f);
+    return text;
+}
+
+static void expect_ready_reported(const char *mode, const char *delay)
+{
+    hvrt_kvp_set("PROVISIONING_REPORT", "");
+    pid_t server = wireserver(mode, delay);
+    CHECK_EQ(run_app("azure"), 0);
+    stop(server);
+    const char *log = wire_requests();
+    CHECK(strstr(out, "azure: WireServer 10.77.0.245") != NULL, "the address of option 245: %s", out);
+    CHECK(strstr(out, "azure: reported Ready (incarnation 3, container 4c8b2bd7-6b1c-4d2e-9a3b-0e1f2a3b4c5d)") != NULL,
+          "Ready: %s", out);
+    CHECK(strstr(log, "\"method\": \"GET\", \"path\": \"/machine/?comp=goalstate\"") != NULL, "the GET: %s", log);
+    CHECK(strstr(log, "\"x-ms-version\": \"2012-11-30\"") != NULL, "x-ms-version");
+    const char *post = strstr(log, "\"method\": \"POST\", \"path\": \"/machine?comp=health\"");
+    CHECK(post != NULL, "the POST: %s", log);
+    if (post != NULL) {
+        CHECK(strstr(post, "\"content-type\": \"text/xml;charset=utf-8\"") != NULL, "its content type");
+        CHECK(strstr(post, "\"x-ms-version\": \"2012-11-30\"") != NULL, "its x-ms-version");
+        CHECK(strstr(post, "<GoalStateIncarnation>3</GoalStateIncarnation>") != NULL, "the incarnation");
+        CHECK(strstr(post, "<ContainerId>4c8b2bd7-6b1c-4d2e-9a3b-0e1f2a3b4c5d</ContainerId>") != NULL, "the container");
+        CHECK(strstr(post, "<InstanceId>4c8b2bd7-6b1c-4d2e-9a3b-0e1f2a3b4c5d._hvrt-vm</InstanceId>") != NULL,
+              "the instance");
+        CHECK(strstr(post, "<State>Ready</State>") != NULL, "Ready");
+    }
+    const char *kvp = hvrt_kvp_get("PROVISIONING_REPORT", false);
+    CHECK(kvp != NULL && strncmp(kvp, "result=success|agent=hvrt|timestamp=", 36) == 0, "KVP: %s", kvp ? kvp : "none");
+}
+
+static void test_azure_ready_through_option_245(void) { expect_ready_reported("ok", "0"); }
+static void test_azure_goal_state_in_small_segments(void) { expect_ready_reported("segments", "0"); }
+/* Down for 3 s: refused connections, then the retries (1, 2, 4 s) find it. */
+static void test_azure_wireserver_down_at_first(void) { expect_ready_reported("ok", "3"); }
+
+static void test_azure_errors_end_in_a_kvp_report(void)
+{
+    CHECK_EQ(set_option("azure-retry", "4"), 0);
+    pid_t server = wireserver("errors", "0");
+    CHECK_EQ(run_app("azure"), 1);
+    stop(server);
+    CHECK(strstr(out, "azure: gave up reporting Ready: goal state: HTTP error") != NULL, "gave up: %s", out);
+    const char *kvp = hvrt_kvp_get("PROVISIONING_REPORT", false);
+    CHECK(kvp != NULL && strncmp(kvp, "result=error|reason=goal state: HTTP error|agent=hvrt|timestamp=", 64) == 0,
+          "KVP: %s", kvp ? kvp : "none");
+    CHECK_EQ(set_option("azure-retry", "1200"), 0);
+    unlink(wire_log);
+    unlink(wire_script);
+}
+
 static void run_all(void *arg)
 {
     (void)arg;
@@ -293,6 +429,10 @@ static void run_all(void *arg)
     RUN_TEST(test_tcp_echo_to_a_linux_client);
     RUN_TEST(test_wget_from_python_http_server);
     RUN_TEST(test_guest_pings_linux);
+    RUN_TEST(test_azure_ready_through_option_245);
+    RUN_TEST(test_azure_goal_state_in_small_segments);
+    RUN_TEST(test_azure_wireserver_down_at_first);
+    RUN_TEST(test_azure_errors_end_in_a_kvp_report);
 }
 
 int main(void)
@@ -313,6 +453,7 @@ int main(void)
     CHECK_EQ(sh(cmd, ""), 0);
     CHECK_EQ(sh("ip netns exec %s ip addr add 10.77.0.1/24 dev %s", tap), 0);
     CHECK_EQ(sh("ip netns exec %s ip link set %s up", tap), 0);
+    CHECK_EQ(sh("ip netns exec %s ip addr add 10.77.0.245/24 dev %s", tap), 0);   /* the fake WireServer */
     CHECK_EQ(sh("ip netns exec %s ip link set lo up%s", ""), 0);
     char dns[600];
     snprintf(dns, sizeof(dns),
