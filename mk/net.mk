@@ -71,10 +71,9 @@ test_lwip_SRCS   := $(HOSTED_SRCS) $(LWIP_HOST_LIB)
 test_lwip_CFLAGS := $(NET_HOST_CFLAGS)
 
 # ---- the image: the stack only where an app uses it ----
-# Apps on TCP/IP (sockets, hvrt/ipnet.h, hvrt/http.h). lwIP, the port and
-# the `net` service go into an image only when APPS names one of them, so
-# an image without them (Makefile's NET_APPS left out) does not carry them.
-NET_IP_APPS := httpd ping wget azure
+# Apps on TCP/IP (sockets, hvrt/ipnet.h, hvrt/http.h: the Makefile's
+# NET_IP_APPS). lwIP, the port and the `net` service go into an image only
+# when APPS names one of them, so an image without them does not carry them.
 NET_IMAGE_APPS := $(filter $(NET_IP_APPS),$(APPS))
 ifneq ($(NET_IMAGE_APPS),)
 IMAGE_OBJS += $(NET_IMAGE_OBJS)
