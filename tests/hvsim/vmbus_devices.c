@@ -11,6 +11,7 @@
 #include "tests/hvsim/vmbus_host.h"
 #include "tests/hvsim/vmbus_ic.h"
 #include "tests/hvsim/dev_netvsc.h"
+#include "tests/hvsim/storage.h"
 
 #define PAGE 4096u
 
@@ -172,6 +173,14 @@ static enum hvsim_vmbus_verdict inert_on_packet(struct hvsim_vmbus_chan *ch, con
     return HVSIM_VMBUS_DONE;
 }
 
+/* ---- storage (storage.c): answers queue inside the model ---- */
+
+static enum hvsim_vmbus_verdict storage_on_packet(struct hvsim_vmbus_chan *ch, const struct hvsim_packet *pkt)
+{
+    hvsim_storage_on_packet(ch, pkt);
+    return HVSIM_VMBUS_DONE;
+}
+
 /* ---- the table ---- */
 
 static const struct hvsim_vmbus_model models[HVSIM_VMBUS_MODEL_COUNT] = {
@@ -197,6 +206,10 @@ static const struct hvsim_vmbus_model models[HVSIM_VMBUS_MODEL_COUNT] = {
     { HVSIM_VMBUS_NETVSC, "netvsc", HVSIM_GUID(0xf8615163u, 0xdf3e, 0x46c5, 0x913f, 0xf2d2f965ed0eull),
       HVSIM_GUID(0, 0x6e65, 0x7476, 0x8000, 0x000000000005ull), hvsim_netvsc_on_packet, hvsim_netvsc_on_room,
       hvsim_netvsc_on_open, hvsim_netvsc_on_close },
+    /* The SCSI controller's class (devices.md 2.1). */
+    { HVSIM_VMBUS_STORAGE, "storvsc", HVSIM_GUID(0xba6163d9u, 0x04a1, 0x4d29, 0xb605, 0x72e2ffb1dc7full),
+      HVSIM_GUID(0, 0x7363, 0x7369, 0x8000, 0x000000000005ull), storage_on_packet, hvsim_storage_on_room,
+      hvsim_storage_on_open, NULL },
 };
 
 const struct hvsim_vmbus_model *hvsim_vmbus_model(enum hvsim_vmbus_model_id id)

@@ -352,6 +352,7 @@ static void chan_init(struct hvsim_vmbus_chan *ch, uint32_t relid, const struct 
     in->target_vp = VBW_TARGET_VP_NONE;
     in->source_count = dev->source_count;
     in->source_size = dev->source_size;
+    in->model_data = dev->model_data;
     ch->offer_flags = dev->offer_flags;
     ch->sub_channel_index = dev->sub_channel_index;
     ch->mmio_megabytes = dev->mmio_megabytes;

@@ -71,6 +71,7 @@ enum hvsim_vmbus_model_id {
     HVSIM_VMBUS_TIMESYNC,
     HVSIM_VMBUS_KVP,
     HVSIM_VMBUS_NETVSC, /* a synthetic NIC: NVSP and RNDIS (dev_netvsc.h); config in .netvsc */
+    HVSIM_VMBUS_STORAGE, /* a SCSI controller (storage.h): give it model_data = a struct hvsim_storage */
     HVSIM_VMBUS_MODEL_COUNT
 };
 
@@ -87,6 +88,7 @@ struct hvsim_vmbus_device {
     uint32_t source_count;                /* source: packets per guest request */
     uint32_t source_size;                 /* source: payload bytes, >= 8 (sequence number first) */
     const struct hvsim_netvsc_config *netvsc; /* netvsc: NULL for the defaults; read at each open */
+    void *model_data;                     /* the model's own object (storage: struct hvsim_storage) */
 };
 
 /* Fault switches; any of them can be changed later with hvsim_vmbus_set_faults. */
@@ -199,6 +201,7 @@ struct hvsim_vmbus_channel_info {
      * current burst, packets still to write, next transaction id */
     uint32_t source_count, source_size, source_left;
     uint64_t source_next_id;
+    void *model_data;                /* from the device */
 };
 /* false when relid is not a channel (state FREE). */
 bool hvsim_vmbus_channel(const struct hvsim_vmbus *vb, uint32_t relid,
