@@ -1,9 +1,13 @@
 /* The system calls newlib expects (built without its own): the console
- * for stdin/stdout/stderr, sbrk on the runtime heap, the clock, exit;
- * read, write and close of sockets go to the network stack when it is
- * linked (syscalls_set_fd_owner). The rest fail cleanly with ENOSYS (or
- * EBADF for descriptors that don't exist). */
+ * for stdin/stdout/stderr, read-only files from descriptor 3 on (lib/file.c:
+ * "/esp/..." and "\\..." paths, the boot disk's EFI system partition), sbrk
+ * on the runtime heap, the clock, exit; read, write and close of sockets
+ * (descriptors from 64) go to the network stack when it is linked
+ * (syscalls_set_fd_owner). The rest fail cleanly with ENOSYS (or EBADF for
+ * descriptors that don't exist). */
 #include <errno.h>
+#include <stdbool.h>
+#include <string.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -12,6 +16,7 @@
 #include <unistd.h>
 
 #include "lib/console.h"
+#include "lib/file.h"
 #include "lib/memory.h"
 #include "lib/runtime.h"
 #include "lib/time.h"
@@ -44,14 +49,21 @@ int write(int fd, const void *buf, size_t len)
     return (int)len;
 }
 
+/* A negative errno value from lib/file.c, as a system call returns it. */
+static int fail(long rc)
+{
+    errno = (int)-rc;
+    return -1;
+}
+
 /* A line at a time with echo, as a terminal in cooked mode would. */
 int read(int fd, void *buf, size_t len)
 {
     if (is_owned(fd))
         return (int)fd_owner->read(fd, buf, len);
     if (!is_console(fd)) {
-        errno = EBADF;
-        return -1;
+        long n = file_read(fd, buf, len);
+        return n < 0 ? fail(n) : (int)n;
     }
     char *out = buf;
     size_t n = 0;
@@ -161,8 +173,16 @@ clock_t times(struct tms *t)
 int fstat(int fd, struct stat *st)
 {
     if (!is_console(fd)) {
-        errno = EBADF;
-        return -1;
+        uint64_t size;
+        bool is_dir;
+        int rc = file_stat(fd, &size, &is_dir);
+        if (rc < 0)
+            return fail(rc);
+        memset(st, 0, sizeof(*st));
+        st->st_mode = (is_dir ? S_IFDIR : S_IFREG) | 0444;
+        st->st_size = (off_t)size;
+        st->st_blksize = 4096;
+        return 0;
     }
     st->st_mode = S_IFCHR;
     st->st_blksize = 0;   /* unbuffered-friendly: newlib line-buffers a tty */
@@ -181,25 +201,29 @@ int close(int fd)
 {
     if (is_owned(fd))
         return fd_owner->close(fd);
-    errno = is_console(fd) ? ENOSYS : EBADF;
-    return -1;
+    if (is_console(fd)) {
+        errno = ENOSYS;
+        return -1;
+    }
+    int rc = file_close(fd);
+    return rc < 0 ? fail(rc) : 0;
 }
 
 off_t lseek(int fd, off_t offset, int whence)
 {
-    (void)offset;
-    (void)whence;
-    errno = is_console(fd) ? ESPIPE : EBADF;
-    return -1;
+    if (is_console(fd)) {
+        errno = ESPIPE;
+        return -1;
+    }
+    long long rc = file_lseek(fd, offset, whence);
+    return rc < 0 ? fail((long)rc) : (off_t)rc;
 }
 
 int open(const char *path, int flags, int mode)
 {
-    (void)path;
-    (void)flags;
     (void)mode;
-    errno = ENOSYS;   /* no file system in the image */
-    return -1;
+    int rc = file_open(path, flags);
+    return rc < 0 ? fail(rc) : rc;
 }
 
 int getpid(void) { return 1; }

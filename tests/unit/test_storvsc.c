@@ -15,6 +15,7 @@
 #include "tests/hosted/vmbus_fixture.h"
 #include "tests/hvsim/storage.h"
 #include "drivers/block/block_dev.h"
+#include "drivers/fs/esp.h"
 #include "drivers/storvsc/storvsc.h"
 
 #define MIB (1024u * 1024)
@@ -57,6 +58,7 @@ static void start(const struct hvsim_storage_config *cfg)
 
 static void stop(void)
 {
+    esp_forget();
     block_reset();
     fixture_stop(host);
     hvsim_storage_destroy(storage);
@@ -531,6 +533,49 @@ static void test_rescind_mid_io(void)
     unlink(paths[0]);
 }
 
+/* The boot disk make image produces, raw and as a fixed VHD, behind
+ * storvsc, with a blank data disk as LUN 0: the ESP is found on the disk
+ * that has one, and \hvrt.cfg and \EFI\BOOT\BOOTX64.EFI read through it. */
+static void test_esp_on_the_boot_disk(void)
+{
+    char dir[64] = "/tmp/hvrt-esp-XXXXXX", cmd[512];
+    CHECK(mkdtemp(dir) != NULL, "temp dir");
+    snprintf(cmd, sizeof(cmd), "cd %s && printf 'MZfake-efi' > fake.efi && %s/scripts/mkimage.sh --formats raw,vhd "
+             "--esp-mib 34 --disk-mib 36 --cmdline 'disk list' fake.efi . >/dev/null", dir, getenv("PWD"));
+    CHECK_EQ(system(cmd), 0);
+    for (int vhd = 0; vhd < 2; vhd++) {
+        char image[128];
+        snprintf(image, sizeof(image), "%s/hvrt.%s", dir, vhd ? "vhd" : "raw");
+        struct hvsim_storage_config cfg;
+        memset(&cfg, 0, sizeof(cfg));
+        cfg.luns[0] = (struct hvsim_storage_lun){ .path = make_disk(0, 1 * MIB, false), .lun = 0 };
+        cfg.luns[1] = (struct hvsim_storage_lun){ .path = image, .lun = 1, .vhd = vhd, .read_only = true };
+        cfg.lun_count = 2;
+        start(&cfg);
+        CHECK_EQ(hvrt_blk_count(), 2);
+        struct hvrt_blk_info info;
+        hvrt_blk_info(1, &info);
+        CHECK_EQ(info.sectors, 36u * 2048);   /* the VHD's footer is not part of the disk */
+        void *file;
+        uint64_t size;
+        bool is_dir;
+        CHECK_EQ(esp_fs.open("hvrt.cfg", &file, &size, &is_dir), 0);
+        char buf[256] = { 0 };
+        CHECK(esp_fs.pread(file, buf, sizeof(buf) - 1, 0) == (long)size && strstr(buf, "\ndisk list\n"),
+              "\\hvrt.cfg through storvsc (%s): %s", vhd ? "vhd" : "raw", buf);
+        esp_fs.close(file);
+        CHECK_EQ(esp_fs.open("EFI\\BOOT\\bootx64.efi", &file, &size, &is_dir), 0);
+        CHECK_EQ(size, 10);
+        CHECK(esp_fs.pread(file, buf, 10, 0) == 10 && memcmp(buf, "MZfake-efi", 10) == 0, "BOOTX64.EFI");
+        esp_fs.close(file);
+        CHECK(esp_fs.open("nothing.txt", &file, &size, &is_dir) < 0, "a missing file");
+        stop();
+        unlink(paths[0]);
+    }
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    CHECK_EQ(system(cmd), 0);
+}
+
 int main(void)
 {
     RUN_TEST(test_bring_up_and_read);
@@ -544,5 +589,6 @@ int main(void)
     RUN_TEST(test_overrun_is_a_protocol_error);
     RUN_TEST(test_rescan_on_enumerate_bus);
     RUN_TEST(test_rescind_mid_io);
+    RUN_TEST(test_esp_on_the_boot_disk);
     return check_summary();
 }
