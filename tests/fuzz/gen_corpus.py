@@ -5,6 +5,7 @@ comment at the top of each tests/fuzz/fuzz_*.c). Re-run after changing a
 layout:  python3 tests/fuzz/gen_corpus.py"""
 import os
 import struct
+import zlib
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 
@@ -374,4 +375,66 @@ put("fuzz_netvsc", "two-frames-one-packet", bring_up() + nrec(2, struct.pack("<I
 put("fuzz_netvsc", "inband", bring_up() + nrec(1, struct.pack("<III", 134, 16, 12) + b"\0" * 64) +
     nrec(1, struct.pack("<II", 129, 1)))
 put("fuzz_netvsc", "old-version", nrec(0, struct.pack("<IIII", 2, 0, 0, 0)) * 5 + bring_up())
+
+
+# ---- fuzz_storvsc: [u8 sel][u32 requested][bytes]: a VSTOR completion or SCSI data
+def vstor_completion(srb_status, scsi_status, transferred, sense=b"", size=0x40):
+    srb = struct.pack("<HBBBBBBBBBBI", 0x34, srb_status, scsi_status, 0, 0, 0, 0, 16, len(sense), 1, 0, transferred)
+    srb += (sense + b"\0" * 20)[:20]
+    pkt = struct.pack("<III", 1, 0, 0) + srb
+    return (pkt + b"\0" * 64)[:size]
+
+
+def sv(sel, requested, data):
+    return bytes([sel]) + struct.pack("<I", requested) + data
+
+
+fixed_sense = lambda key, asc, ascq: bytes([0x70, 0, key, 0, 0, 0, 0, 10, 0, 0, 0, 0, asc, ascq, 0, 0, 0, 0])
+put("fuzz_storvsc", "read-ok", sv(0, 4096, vstor_completion(0x01, 0, 4096)))
+put("fuzz_storvsc", "pre-win8", sv(1, 512, vstor_completion(0x01, 0, 512, size=0x30)))
+put("fuzz_storvsc", "unit-attention", sv(0, 512, vstor_completion(0x84, 2, 0, fixed_sense(6, 0x29, 0))))
+put("fuzz_storvsc", "medium-error", sv(0, 512, vstor_completion(0x84, 2, 0, fixed_sense(3, 0x11, 0))))
+put("fuzz_storvsc", "invalid-lun", sv(0, 0, vstor_completion(0x20, 2, 0)))
+put("fuzz_storvsc", "inquiry", sv(2, 96, b"\0\0\x06\x02\x5b\0\0\0Msft    Virtual Disk    1.0 " + b"\0" * 60))
+put("fuzz_storvsc", "vpd-serial", sv(2, 255, b"\0\x80\0\x08  SER-42"))
+put("fuzz_storvsc", "vpd-limits", sv(2, 64, b"\0\xb0\0\x3c" + b"\0" * 4 + struct.pack(">II", 512, 8) + b"\0" * 48))
+put("fuzz_storvsc", "capacity16", sv(0, 32, struct.pack(">QI", (1 << 33) - 1, 512) + b"\0" * 20))
+put("fuzz_storvsc", "report-luns", sv(4, 2048, struct.pack(">II", 24, 0) + bytes([0, 0] + [0] * 6) +
+                                      bytes([0, 1] + [0] * 6) + bytes([0, 5] + [0] * 6)))
+
+
+# ---- fuzz_fs: a disk image of 512-byte sectors
+def tiny_fat12():
+    """7 sectors: boot, one FAT, a 16-entry root, 4 data clusters; HVRT.CFG in cluster 2."""
+    boot = bytearray(512)
+    boot[0:3] = b"\xeb\x3c\x90"
+    boot[3:11] = b"mkfs.fat"
+    struct.pack_into("<HBHBHHBH", boot, 11, 512, 1, 1, 1, 16, 7, 0xF8, 1)
+    boot[510:512] = b"\x55\xaa"
+    fat = bytearray(512)
+    fat[0:3] = b"\xf8\xff\xff"
+    fat[3:6] = b"\xff\x0f\x00"   # cluster 2: end of chain
+    root = bytearray(512)
+    root[0:32] = b"HVRT    CFG" + bytes([0x20]) + b"\0" * 14 + struct.pack("<HI", 2, 10)
+    data = bytearray(4 * 512)
+    data[0:10] = b"hello fat\n"
+    return bytes(boot + fat + root + data)
+
+
+def tiny_gpt():
+    """8 sectors: protective MBR, header, entries (4 x 128), an ESP at 4..6, backup header slot."""
+    esp_type = bytes.fromhex("28732AC11FF8D211BA4B00A0C93EC93B")
+    entries = bytearray(512)
+    entries[0:16] = esp_type
+    struct.pack_into("<QQ", entries, 32, 4, 6)
+    hdr = bytearray(512)
+    hdr[0:8] = b"EFI PART"
+    struct.pack_into("<IIIIQQQQ", hdr, 8, 0x10000, 92, 0, 0, 1, 7, 3, 6)
+    struct.pack_into("<QIII", hdr, 72, 2, 4, 128, zlib.crc32(bytes(entries)) & 0xFFFFFFFF)
+    struct.pack_into("<I", hdr, 16, zlib.crc32(bytes(hdr[:92])) & 0xFFFFFFFF)
+    return bytes(bytearray(512) + hdr + entries + bytearray(512 * 5))
+
+
+put("fuzz_fs", "fat12", tiny_fat12())
+put("fuzz_fs", "gpt", tiny_gpt()[:4095])
 print("seed corpora written to", ROOT)
