@@ -42,6 +42,9 @@ LDFLAGS_EFI := --apply-dynamic-relocs --no-undefined -nostdlib -znocombreloc -sh
 PE_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
     -j '.rel.*' -j '.rela.*' -j .reloc -j .bss
 
+# The disk stack, linked only into images whose apps use it, built for
+# size (its bytes against the image limits: docs/storage.md).
+SIZE_OPT_DIRS := drivers/storvsc/% drivers/block/% drivers/fs/% apps/disk/%
 RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c vmbus/*.c lib/*.c drivers/*/*.c) arch/x86_64/entry.S \
     arch/x86_64/context.S
 APP_SRCS     := $(foreach a,$(APPS),$(wildcard apps/$(a)/*.c))
@@ -65,7 +68,8 @@ efi: $(IMAGE)
 $(BUILD)/obj/%.c.o: %.c $(NEWLIB)/lib/libc.a Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC_TARGET) $(IMAGE_CFLAGS) $(if $(filter boot/%,$<),$(EFI_CFLAGS)) -MMD -MP -c $< -o $@
+	$(Q)$(CC_TARGET) $(IMAGE_CFLAGS) $(if $(filter boot/%,$<),$(EFI_CFLAGS)) $(if $(filter $(SIZE_OPT_DIRS),$<),-Os) \
+	    -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/%.S.o: %.S Makefile
 	@mkdir -p $(dir $@)
@@ -139,7 +143,7 @@ test_netvsc_SRCS     := $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS) $(wildcard a
 test_netvsc_tap_SRCS := $(HOSTED_SRCS) $(VMBUS_SRCS) $(DRIVER_SRCS)
 test_hosts_SRCS      := $(HOSTED_SRCS) $(VMBUS_SRCS)
 STORVSC_SRCS := $(wildcard drivers/storvsc/*.c drivers/block/*.c drivers/fs/*.c)
-test_storvsc_SRCS    := $(HOSTED_SRCS) $(VMBUS_SRCS) $(STORVSC_SRCS)
+test_storvsc_SRCS    := $(HOSTED_SRCS) $(VMBUS_SRCS) $(STORVSC_SRCS) $(wildcard apps/disk/*.c)
 test_fs_SRCS         := drivers/fs/fat.c drivers/fs/gpt.c
 test_ring_SRCS       := vmbus/ring.c
 test_gpadl_msgs_SRCS := vmbus/gpadl_msgs.c
@@ -190,7 +194,14 @@ HVSIM_ARGS ?= vmbus-info ; echo 200
 run-hvsim: $(IMAGE) $(HVSIM_BRIDGE)
 	@scripts/run-hvsim.sh --bridge '$(BRIDGE)' $(IMAGE) '$(or $(ARGS),$(HVSIM_ARGS))'
 
-test: deps $(IMAGE) unit-tests $(HVSIM_BRIDGE)
+# The image's own boot disk (GPT, FAT32 ESP, \hvrt.cfg), for the bridged
+# case that reads its ESP through storvsc (hvsim-bridge --disk).
+BRIDGE_DISK := $(BUILD)/bridge-disk/hvrt.raw
+$(BRIDGE_DISK): $(IMAGE) scripts/mkimage.sh | deps
+	@scripts/mkimage.sh --formats raw --esp-mib 34 --disk-mib 36 --cmdline "disk cat /esp/hvrt.cfg" \
+	    $(IMAGE) $(dir $@) > /dev/null
+
+test: deps $(IMAGE) unit-tests $(HVSIM_BRIDGE) $(BRIDGE_DISK)
 	@tests/run-tests.sh $(BUILD) $(UNIT_TESTS)
 
 # make coverage: which lines of vmbus/ and arch/x86_64/hyperv run in the
@@ -245,6 +256,10 @@ $(BUILD)/bench/bench_netvsc: tests/bench/bench_netvsc.c $(HOSTED_SRCS) $(VMBUS_S
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(BENCH_CFLAGS) $^ -o $@ -lpthread
 
+$(BUILD)/bench/bench_storvsc: tests/bench/bench_storvsc.c $(HOSTED_SRCS) $(VMBUS_SRCS) $(STORVSC_SRCS)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(BENCH_CFLAGS) $^ -o $@ -lpthread
+
 # The size budget has two limits (docs/performance.md): the image without
 # the network (these apps left out; --gc-sections then drops netvsc and the
 # IP stack) under 256 KiB, the default image with everything under 1 MiB.
@@ -255,7 +270,8 @@ $(NO_NET_IMAGE): $(IMAGE)
 	    APPS="$(filter-out $(NET_APPS),$(APPS))" efi
 
 bench: $(IMAGE) $(NO_NET_IMAGE) $(BUILD)/bench/bench_ring $(BUILD)/bench/bench_open $(BUILD)/bench/bench_peer \
-        $(BUILD)/bench/bench_kmcl $(BUILD)/bench/bench_threads $(BUILD)/bench/bench_netvsc $(BUILD)/host/test_integrity
+        $(BUILD)/bench/bench_kmcl $(BUILD)/bench/bench_threads $(BUILD)/bench/bench_netvsc \
+        $(BUILD)/bench/bench_storvsc $(BUILD)/host/test_integrity
 	@scripts/bench.sh $(IMAGE) $(BUILD)/bench $(NO_NET_IMAGE)
 
 clean:

@@ -35,6 +35,10 @@
 #                          driver and hvsim's netvsc host, hosted, one thread; beside
 #                          them netvsc_ring_pps_{64,1514}, netvsc_ring_gbps_1514: the
 #                          ring alone with packets of the same sizes, same run (the limit)
+#   storvsc_iops_4k_qd1, storvsc_iops_4k_qd32, storvsc_mbps_1m   hosted storvsc against hvsim's
+#                          file-backed disk (random 4 KiB reads, 1 and 32 in flight; 1 MiB in sequence)
+#   pread_iops_4k_qd1, pread_iops_4k_qd32, pread_mbps_1m   pread on the same file in the same run
+#                          (32 threads for qd32): the limit storvsc works against
 # Usage: bench.sh IMAGE BENCH_DIR [NO_NET_IMAGE] (the Makefile passes them)
 set -euo pipefail
 image=${1:?usage: bench.sh IMAGE BENCH_DIR}
@@ -155,6 +159,9 @@ for d in tx rx; do
 done
 echo "bench: frames through the netvsc driver, hosted ..." >&2
 while read -r key value; do put "$key" "$value"; done < <("$bench/bench_netvsc" | grep "^netvsc_")
+
+echo "bench: storvsc against pread on the same file ..." >&2
+while read -r key value; do put "$key" "$value"; done < <("$bench/bench_storvsc")
 
 echo "bench: integrity, 10^8 packets through echo (a few minutes) ..." >&2
 if [ -x build/host/test_integrity ] && INTEGRITY_PACKETS=100000000 build/host/test_integrity > "$out/integrity.log" 2>&1; then

@@ -576,6 +576,36 @@ static void test_esp_on_the_boot_disk(void)
     CHECK_EQ(system(cmd), 0);
 }
 
+/* The disk app, hosted: list, checksum, write-read-verify on a scratch
+ * disk, and its refusal to verify (write over) a partitioned disk. */
+static void test_disk_app(void)
+{
+    struct hvsim_storage_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.luns[0] = (struct hvsim_storage_lun){ .path = make_disk(0, 4 * MIB, false), .lun = 0 };
+    cfg.luns[1] = (struct hvsim_storage_lun){ .path = make_disk(1, 1 * MIB, true), .lun = 1 };
+    cfg.lun_count = 2;
+    start(&cfg);
+    CHECK_EQ(hosted_run_app("disk list"), 0);   /* apps print through the C library: statuses are checked */
+    CHECK_EQ(hosted_run_app("disk sum 1 0 4"), 0);
+    CHECK_EQ(hosted_run_app("disk verify 0 3"), 0);
+    struct hvsim_storage_counters k;
+    hvsim_storage_get_counters(storage, &k);
+    CHECK_EQ(k.bytes_written, 3 * MIB);
+    CHECK_EQ(hosted_run_app("disk verify 0 3"), 0);   /* its own patterns are no partition table */
+    uint8_t mbr[512] = { 0 };
+    mbr[510] = 0x55, mbr[511] = 0xAA;
+    CHECK_EQ(hvrt_blk_write(1, 0, 1, mbr), HVRT_BLK_OK);
+    CHECK_EQ(hosted_run_app("disk verify 1"), 1);
+    hvsim_storage_get_counters(storage, &k);
+    CHECK_EQ(k.bytes_written, 6 * MIB + 512);   /* the refused verify wrote nothing */
+    CHECK_EQ(hosted_run_app("disk sum 9"), 1);
+    CHECK_EQ(hosted_run_app("disk frobnicate 0"), HVRT_EXIT_USAGE);
+    stop();
+    unlink(paths[0]);
+    unlink(paths[1]);
+}
+
 int main(void)
 {
     RUN_TEST(test_bring_up_and_read);
@@ -590,5 +620,6 @@ int main(void)
     RUN_TEST(test_rescan_on_enumerate_bus);
     RUN_TEST(test_rescind_mid_io);
     RUN_TEST(test_esp_on_the_boot_disk);
+    RUN_TEST(test_disk_app);
     return check_summary();
 }
