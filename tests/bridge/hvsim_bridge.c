@@ -32,6 +32,7 @@
 #include "tests/hvsim/vmbus_host.h"
 #include "tests/hvsim/vmbus_ic.h"
 #include "tests/hvsim/dev_netvsc.h"
+#include "tests/hvsim/storage.h"
 
 #define VP 0
 #define WAIT_FOR_QEMU_S 30
@@ -56,6 +57,10 @@ struct options {
     bool require_client_id;     /* a 6.0 host that wants the 56-byte INITIATE_CONTACT */
     bool kvp_host_info;         /* the host SETs HostName, VirtualMachineName, VirtualMachineId in pool 3 */
     bool verbose;
+    /* --disk FILE[:ro]: LUNs 0, 1, ... of one SCSI controller; a .vhd is a fixed VHD */
+    const char *disks[8];
+    bool disk_ro[8];
+    uint32_t disk_count;
 };
 
 struct bridge {
@@ -65,6 +70,7 @@ struct bridge {
     uint64_t ram_size;
     struct hvsim *sim;
     struct hvsim_vmbus *vb;
+    struct hvsim_storage *storage;   /* with --disk */
     struct bridge_mailbox *mailbox;   /* NULL until the guest says hello */
     char line[128];
     size_t line_len;
@@ -116,6 +122,10 @@ static void usage(int status)
             "  --tap NAME          netvsc's frames go to and come from the TAP interface NAME (created\n"
             "                      if missing; root; put it in a network namespace of your own)\n"
             "  --shutdown-after MS ask the guest to shut down MS ms after its shutdown service is up\n"
+            "  --disk FILE[:ro]    a SCSI disk backed by FILE (raw, or a fixed VHD if it ends in .vhd), LUN 0\n"
+            "                      for the first, 1 for the next, ...; ':ro' makes it read-only. With any\n"
+            "                      --disk, a storvsc controller is offered (e.g. --disk build/disk/hvrt.raw:ro,\n"
+            "                      the image's own boot disk)\n"
             "  a hostile host:\n"
             "  --lose-interrupts N the first N interrupts of the VMBus SINT go nowhere (the guest must poll)\n"
             "  --busy-posts N      refuse each guest message N times with INSUFFICIENT_BUFFERS first\n"
@@ -195,7 +205,13 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->spurious_every_ms = number(a, v);
         else if (strcmp(a, "--rescind-after") == 0)
             o->rescind_after_ms = number(a, v);
-        else {
+        else if (strcmp(a, "--disk") == 0 && o->disk_count < 8) {
+            size_t n = strlen(v);
+            bool ro = n > 3 && strcmp(v + n - 3, ":ro") == 0;
+            char *path = strndup(v, ro ? n - 3 : n);
+            o->disk_ro[o->disk_count] = ro;
+            o->disks[o->disk_count++] = path;
+        } else {
             fprintf(stderr, "hvsim-bridge: unknown option or value: %s %s\n", a, v);
             usage(2);
         }
@@ -300,6 +316,25 @@ static void create_host(struct bridge *b)
             exit(2);
         }
         devices[count++] = (struct hvsim_vmbus_device){ .model = device_names[i].model, .netvsc = &netvsc };
+    }
+    if (b->opt.disk_count > 0) {
+        struct hvsim_storage_config scfg;
+        memset(&scfg, 0, sizeof(scfg));
+        for (uint32_t i = 0; i < b->opt.disk_count; i++) {
+            size_t n = strlen(b->opt.disks[i]);
+            scfg.luns[i] = (struct hvsim_storage_lun){ .path = b->opt.disks[i], .lun = (uint8_t)i,
+                                                       .read_only = b->opt.disk_ro[i],
+                                                       .vhd = n > 4 && strcmp(b->opt.disks[i] + n - 4, ".vhd") == 0 };
+            say("disk: LUN %u is %s%s", i, b->opt.disks[i], b->opt.disk_ro[i] ? " (read-only)" : "");
+        }
+        scfg.lun_count = b->opt.disk_count;
+        struct hvsim_storage *st = hvsim_storage_create(b->sim, &scfg);
+        if (st == NULL || count == 16) {
+            say("error: the disks cannot be used");
+            exit(2);
+        }
+        devices[count++] = (struct hvsim_vmbus_device){ .model = HVSIM_VMBUS_STORAGE, .model_data = st };
+        b->storage = st;
     }
     struct hvsim_vmbus_config vcfg;
     hvsim_vmbus_config_default(&vcfg, b->opt.flavor);
@@ -572,8 +607,21 @@ static void sleep_until_needed(struct bridge *b)
         __atomic_store_n(&b->mailbox->host_sleeping, 0, __ATOMIC_SEQ_CST);
 }
 
+static void print_storage_summary(struct bridge *b)
+{
+    struct hvsim_storage_counters s;
+    hvsim_storage_get_counters(b->storage, &s);
+    say("summary: storage: VSTOR %x.%x, %llu commands, %llu reads (%llu bytes), %llu writes, "
+        "%llu medium errors, protocol errors %llu",
+        s.version >> 8, s.version & 0xFF, (unsigned long long)s.commands, (unsigned long long)s.reads,
+        (unsigned long long)s.bytes_read, (unsigned long long)s.writes, (unsigned long long)s.medium_errors,
+        (unsigned long long)s.protocol_errors);
+}
+
 static void print_summary(struct bridge *b)
 {
+    if (b->storage != NULL)
+        print_storage_summary(b);
     struct hvsim_vmbus_counters c;
     hvsim_vmbus_get_counters(b->vb, &c);
     uint32_t v = b->version_seen;
