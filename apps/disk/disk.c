@@ -11,6 +11,7 @@
 
 #include <hvrt/block.h>
 #include <hvrt/runtime.h>
+#include <hvrt/thread.h>
 
 #define CHUNK (1u << 20)
 
@@ -134,6 +135,7 @@ struct qd {
     volatile uint64_t done;
     volatile unsigned active, errors;
     uint64_t deadline;
+    sem_t idle;                 /* posted when the last request has stopped */
 };
 
 static void qd_done(struct hvrt_blk_request *req)
@@ -143,7 +145,8 @@ static void qd_done(struct hvrt_blk_request *req)
     q->errors += req->status != HVRT_BLK_OK;
     req->lba = random_4k(q->d);
     if (hvrt_time_ns() >= q->deadline || hvrt_blk_submit(q->disk, req) != HVRT_BLK_OK)
-        q->active--;
+        if (__atomic_sub_fetch(&q->active, 1, __ATOMIC_ACQ_REL) == 0)
+            sem_post(&q->idle);
 }
 
 static int bench(int disk, const struct hvrt_blk_info *d, unsigned seconds)
@@ -157,17 +160,19 @@ static int bench(int disk, const struct hvrt_blk_info *d, unsigned seconds)
            (unsigned long long)(n * 1000000000 / (hvrt_time_ns() - t0)));
     static struct hvrt_blk_request reqs[32];
     static uint8_t bufs[32][4096];
-    struct qd q = { d, (unsigned)disk, 0, 0, 0, hvrt_time_ns() + ns };
+    struct qd q = { d, (unsigned)disk, 0, 0, 0, hvrt_time_ns() + ns, { 0, NULL } };
+    sem_init(&q.idle, 0, 0);
     t0 = hvrt_time_ns();
+    q.active = 1;   /* ours, while submitting: the last done cannot post before we wait */
     for (unsigned i = 0; i < 32; i++) {
         reqs[i] = (struct hvrt_blk_request){ .op = HVRT_BLK_READ, .lba = random_4k(d), .count = per4k,
                                              .buf = bufs[i], .done = qd_done, .context = &q };
-        q.active++;
+        __atomic_add_fetch(&q.active, 1, __ATOMIC_ACQ_REL);
         if (hvrt_blk_submit((unsigned)disk, &reqs[i]) != HVRT_BLK_OK)
-            q.active--;
+            __atomic_sub_fetch(&q.active, 1, __ATOMIC_ACQ_REL);
     }
-    while (q.active > 0)
-        hvrt_sleep_us(100);
+    if (__atomic_sub_fetch(&q.active, 1, __ATOMIC_ACQ_REL) > 0)
+        sem_wait(&q.idle);
     printf("disk: %s 4 KiB random reads, 32 in flight: %llu IOPS (%u errors)\n", d->name,
            (unsigned long long)(q.done * 1000000000 / (hvrt_time_ns() - t0)), q.errors);
     uint64_t bytes = 0, lba = 0, per = CHUNK / d->sector_size;

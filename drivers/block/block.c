@@ -1,12 +1,14 @@
 /* The block layer (include/hvrt/block.h): a table of the disks drivers
  * registered, the checks every request passes before a driver sees it, and
- * the synchronous calls, which submit and wait. Drivers are probed on first
+ * the synchronous calls, which submit and block the calling thread on a
+ * semaphore that the request's completion posts. Drivers are probed on first
  * use, so an image that never touches a disk never opens a controller. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <hvrt/runtime.h>
+#include <hvrt/thread.h>
 #include "drivers/block/block_dev.h"
 #include "drivers/storvsc/storvsc.h"
 
@@ -163,23 +165,32 @@ int hvrt_blk_submit(unsigned disk, struct hvrt_blk_request *req)
     return HVRT_BLK_OK;
 }
 
-/* Submits and waits. A request the device has not answered after the
- * timeout makes the driver give up on the device; its requests then end
- * with an error, this one too, so the wait always ends. */
+static void sync_done(struct hvrt_blk_request *req) { sem_post(req->context); }
+
+/* Blocks on sem until it is posted or timeout_ns have passed (false). */
+static bool wait_for(sem_t *sem, uint64_t timeout_ns)
+{
+    int64_t at = hvrt_wall_clock_ns() + (int64_t)timeout_ns;   /* sem_timedwait counts on CLOCK_REALTIME */
+    struct timespec abs = { .tv_sec = at / 1000000000, .tv_nsec = at % 1000000000 };
+    return sem_timedwait(sem, &abs) == 0;
+}
+
+/* Submits and blocks the calling thread until done posts the semaphore.
+ * A request the device has not answered after the timeout makes the driver
+ * give up on the device; its requests then end with an error, this one
+ * too, so the second wait always ends. */
 static int run_sync(unsigned disk, enum hvrt_blk_op op, uint64_t lba, uint32_t count, void *buf)
 {
-    struct hvrt_blk_request req = { .op = op, .lba = lba, .count = count, .buf = buf };
+    sem_t done;
+    sem_init(&done, 0, 0);
+    struct hvrt_blk_request req = { .op = op, .lba = lba, .count = count, .buf = buf, .done = sync_done,
+                                    .context = &done };
     int rc = hvrt_blk_submit(disk, &req);
     if (rc != HVRT_BLK_OK)
         return rc;
-    uint64_t deadline = hvrt_time_ns() + sync_timeout_ns;
-    bool aborted = false;
-    while (req.status == HVRT_BLK_PENDING) {
-        hvrt_sleep_us(2);
-        if (!aborted && hvrt_time_ns() > deadline) {
-            aborted = true;
-            disks[disk].drv->abort(disks[disk].ctx);
-        }
+    if (!wait_for(&done, sync_timeout_ns)) {
+        disks[disk].drv->abort(disks[disk].ctx);
+        sem_wait(&done);
     }
     return req.status;
 }

@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include <hvrt/runtime.h>
+#include <hvrt/thread.h>
 #include "drivers/storvsc/storvsc.h"
 
 #define INIT_TIMEOUT_100NS (-50000000ll)   /* 5 s per initialization request */
+#define OPEN_TIMEOUT_NS 10000000000ll      /* the channel open and the whole bring-up */
 
 static const GUID scsi_class = VSTOR_CLASS_SCSI;
 
@@ -119,6 +121,7 @@ static void on_post_started(VMBCHANNEL ch)
     struct storvsc *sv = VmbChannelGetPointer(ch);
     int rc = bring_up(sv);
     sv->state = rc == HVRT_BLK_OK ? SV_READY : SV_FAILED;
+    sem_post(&sv->started);
 }
 
 /* The channel closed under us (host rescind, or our own disable): what
@@ -160,6 +163,7 @@ int storvsc_open(struct storvsc *sv)
 {
     sv->state = SV_STARTING;
     sv->fail_error = HVRT_BLK_E_REMOVED;
+    sem_init(&sv->started, 0, 0);
     int rc = configure(sv);
     if (rc == HVRT_BLK_OK)
         rc = storvsc_io_init(sv);
@@ -172,9 +176,11 @@ int storvsc_open(struct storvsc *sv)
         storvsc_close(sv);
         return st == STATUS_NO_SUCH_DEVICE ? HVRT_BLK_E_REMOVED : HVRT_BLK_E_IO;
     }
-    /* KMCL may open later than Enable returns: wait for PostStarted's verdict. */
-    for (int i = 0; i < 10000 && sv->state == SV_STARTING; i++)
-        hvrt_sleep_us(1000);
+    /* KMCL may open later than Enable returns (its Enable is asynchronous):
+     * block until PostStarted has its verdict, 10 s at most. */
+    int64_t at = hvrt_wall_clock_ns() + OPEN_TIMEOUT_NS;
+    struct timespec abs = { .tv_sec = at / 1000000000, .tv_nsec = at % 1000000000 };
+    sem_timedwait(&sv->started, &abs);
     if (sv->state != SV_READY) {
         int why = sv->state == SV_STARTING ? HVRT_BLK_E_TIMEOUT : HVRT_BLK_E_PROTOCOL;
         storvsc_close(sv);

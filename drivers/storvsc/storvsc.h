@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <hvrt/block.h>
+#include <hvrt/thread.h>
 #include <hvrt/vmbus.h>
 #include "drivers/block/block_dev.h"
 #include "drivers/storvsc/scsi.h"
@@ -77,6 +78,7 @@ struct sv_disk {
 struct storvsc {
     VMBCHANNEL channel;
     volatile enum sv_state state;
+    sem_t started;             /* posted when PostStarted has brought VSTOR up (or failed) */
     int fail_error;            /* what requests end with when the channel goes: REMOVED, or TIMEOUT after abort */
     uint16_t version;
     uint32_t packet_size, srb_size, sense_size;
