@@ -1,6 +1,6 @@
 /* Files for newlib's system calls: descriptors 3 and up name files opened
- * on the file systems that registered with HVRT_FILESYSTEM (the linker
- * collects them into one table). A path goes to the file system whose
+ * on the file systems some app asked for with HVRT_USE_FILESYSTEM (the
+ * linker collects pointers to them into one table). A path goes to the file system whose
  * prefix it starts with ("/esp/x" -> "x"), or, when it starts with '\', to
  * the boot volume ("\\EFI\\BOOT" -> "EFI\\BOOT"). Read-only: every file
  * system hvrt has is. */
@@ -14,7 +14,7 @@
 
 #define MAX_FILES 16
 
-extern const struct hvrt_fs __hvrt_fs_start[], __hvrt_fs_end[];
+extern const struct hvrt_fs *const __hvrt_fs_start[], *const __hvrt_fs_end[];
 
 struct open_file {
     const struct hvrt_fs *fs;
@@ -27,7 +27,8 @@ static struct open_file files[MAX_FILES];
 
 static const struct hvrt_fs *route(const char *path, const char **rest)
 {
-    for (const struct hvrt_fs *fs = __hvrt_fs_start; fs < __hvrt_fs_end; fs++) {
+    for (const struct hvrt_fs *const *p = __hvrt_fs_start; p < __hvrt_fs_end; p++) {
+        const struct hvrt_fs *fs = *p;
         size_t n = strlen(fs->prefix);
         if (path[0] == '\\' && fs->boot_volume) {
             *rest = path + 1;

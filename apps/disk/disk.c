@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <hvrt/block.h>
+#include <hvrt/fs.h>
 #include <hvrt/runtime.h>
 #include <hvrt/thread.h>
 
@@ -187,6 +188,10 @@ static int bench(int disk, const struct hvrt_blk_info *d, unsigned seconds)
     free(buf);
     return 0;
 }
+
+/* `disk cat` reads files on the boot disk's ESP: this puts the ESP in the
+ * image's file systems (an image without this app has no disk code). */
+HVRT_USE_FILESYSTEM(hvrt_esp_fs);
 
 static int cat(const char *path)
 {

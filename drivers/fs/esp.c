@@ -93,5 +93,5 @@ void esp_forget(void)
     memset(&esp, 0, sizeof(esp));
 }
 
-HVRT_FILESYSTEM(esp_fs) = { .prefix = "/esp", .boot_volume = true, .open = esp_open, .pread = esp_pread,
-                            .close = esp_close };
+HVRT_FILESYSTEM(hvrt_esp_fs) = { .prefix = "/esp", .boot_volume = true, .open = esp_open, .pread = esp_pread,
+                                 .close = esp_close };

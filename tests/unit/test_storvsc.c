@@ -559,16 +559,16 @@ static void test_esp_on_the_boot_disk(void)
         void *file;
         uint64_t size;
         bool is_dir;
-        CHECK_EQ(esp_fs.open("hvrt.cfg", &file, &size, &is_dir), 0);
+        CHECK_EQ(hvrt_esp_fs.open("hvrt.cfg", &file, &size, &is_dir), 0);
         char buf[256] = { 0 };
-        CHECK(esp_fs.pread(file, buf, sizeof(buf) - 1, 0) == (long)size && strstr(buf, "\ndisk list\n"),
+        CHECK(hvrt_esp_fs.pread(file, buf, sizeof(buf) - 1, 0) == (long)size && strstr(buf, "\ndisk list\n"),
               "\\hvrt.cfg through storvsc (%s): %s", vhd ? "vhd" : "raw", buf);
-        esp_fs.close(file);
-        CHECK_EQ(esp_fs.open("EFI\\BOOT\\bootx64.efi", &file, &size, &is_dir), 0);
+        hvrt_esp_fs.close(file);
+        CHECK_EQ(hvrt_esp_fs.open("EFI\\BOOT\\bootx64.efi", &file, &size, &is_dir), 0);
         CHECK_EQ(size, 10);
-        CHECK(esp_fs.pread(file, buf, 10, 0) == 10 && memcmp(buf, "MZfake-efi", 10) == 0, "BOOTX64.EFI");
-        esp_fs.close(file);
-        CHECK(esp_fs.open("nothing.txt", &file, &size, &is_dir) < 0, "a missing file");
+        CHECK(hvrt_esp_fs.pread(file, buf, 10, 0) == 10 && memcmp(buf, "MZfake-efi", 10) == 0, "BOOTX64.EFI");
+        hvrt_esp_fs.close(file);
+        CHECK(hvrt_esp_fs.open("nothing.txt", &file, &size, &is_dir) < 0, "a missing file");
         stop();
         unlink(paths[0]);
     }
