@@ -153,14 +153,20 @@ static void qd_done(struct hvrt_blk_request *req)
 static int bench(int disk, const struct hvrt_blk_info *d, unsigned seconds)
 {
     uint64_t ns = (uint64_t)seconds * 1000000000, n = 0, t0 = hvrt_time_ns();
-    uint8_t *buf = malloc(CHUNK);
+    /* From the heap, not .bss: 128 KiB there would keep the image from
+     * loading where the firmware has little memory. */
+    uint8_t *buf = malloc(CHUNK), (*bufs)[4096] = malloc(32 * 4096);
+    struct hvrt_blk_request *reqs = calloc(32, sizeof(*reqs));
+    if (buf == NULL || reqs == NULL || bufs == NULL) {
+        printf("disk: out of memory\n");
+        free(buf), free(reqs), free(bufs);
+        return 1;
+    }
     uint32_t per4k = 4096 / d->sector_size;
     while (hvrt_time_ns() - t0 < ns && hvrt_blk_read((unsigned)disk, random_4k(d), per4k, buf) == HVRT_BLK_OK)
         n++;
     printf("disk: %s 4 KiB random reads, 1 in flight: %llu IOPS\n", d->name,
            (unsigned long long)(n * 1000000000 / (hvrt_time_ns() - t0)));
-    static struct hvrt_blk_request reqs[32];
-    static uint8_t bufs[32][4096];
     struct qd q = { d, (unsigned)disk, 0, 0, 0, hvrt_time_ns() + ns, { 0, NULL } };
     sem_init(&q.idle, 0, 0);
     t0 = hvrt_time_ns();
@@ -185,7 +191,7 @@ static int bench(int disk, const struct hvrt_blk_info *d, unsigned seconds)
     }
     printf("disk: %s 1 MiB sequential reads: %llu MB/s\n", d->name,
            (unsigned long long)(bytes * 1000 / (hvrt_time_ns() - t0)));
-    free(buf);
+    free(buf), free(reqs), free(bufs);
     return 0;
 }
 

@@ -16,10 +16,13 @@
 #define SCAN_TARGET 0
 #define FALLBACK_LUNS 8
 
-static struct storvsc controller;
+/* From the heap on first probe, not .bss: an image whose firmware has
+ * little memory must still load (tests/boot hello-48mib). Never freed:
+ * work the driver deferred may still look at it after a detach. */
+static struct storvsc *controller;
 static bool opened;
 
-struct storvsc *storvsc_controller(void) { return opened ? &controller : NULL; }
+struct storvsc *storvsc_controller(void) { return opened ? controller : NULL; }
 
 static int cmd(struct storvsc *sv, uint8_t lun, const uint8_t *cdb, uint8_t cdb_len, void *data, uint32_t len,
                uint32_t *got)
@@ -179,19 +182,21 @@ int storvsc_scan(struct storvsc *sv)
 
 static int probe(void)
 {
-    memset(&controller, 0, sizeof(controller));
-    int rc = storvsc_open(&controller);
+    if (controller == NULL && (controller = malloc(sizeof(*controller))) == NULL)
+        return HVRT_BLK_E_NO_MEMORY;
+    memset(controller, 0, sizeof(*controller));
+    int rc = storvsc_open(controller);
     if (rc != HVRT_BLK_OK)
         return rc;
     opened = true;
-    return storvsc_scan(&controller);
+    return storvsc_scan(controller);
 }
 
 static int rescan(void)
 {
-    if (!opened || controller.state != SV_READY)
+    if (!opened || controller->state != SV_READY)
         return HVRT_BLK_E_REMOVED;
-    return storvsc_scan(&controller);
+    return storvsc_scan(controller);
 }
 
 static void submit(void *ctx, struct hvrt_blk_request *req) { storvsc_submit(ctx, req); }
@@ -211,7 +216,7 @@ static void abort_device(void *ctx)
 static void detach(void)
 {
     if (opened)
-        storvsc_close(&controller);
+        storvsc_close(controller);
     opened = false;
 }
 
