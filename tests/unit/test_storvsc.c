@@ -497,6 +497,30 @@ static uint32_t storage_relid(void)
     return 0;
 }
 
+/* A host that never answers: a synchronous read blocks on its semaphore
+ * until the timeout, not a moment less, then gives up on the controller
+ * with a timeout; the disk is then gone, and nothing hangs. */
+static void test_sync_wait_times_out(void)
+{
+    struct hvsim_storage_config cfg;
+    one_disk_config(&cfg, 1 * MIB);
+    start(&cfg);
+    CHECK_EQ(hvrt_blk_count(), 1);
+    block_set_sync_timeout_ns(2ull * 1000000000);
+    struct hvsim_storage_faults f = { .delay_ns = 1000ull * 1000000000 };
+    hvsim_storage_set_faults(storage, &f);
+    uint8_t buf[512];
+    uint64_t t0 = hvrt_time_ns();
+    CHECK_EQ(hvrt_blk_read(0, 1, 1, buf), HVRT_BLK_E_TIMEOUT);
+    uint64_t waited = hvrt_time_ns() - t0;
+    CHECK(waited >= 2ull * 1000000000 && waited < 3ull * 1000000000, "waited the timeout: %llu ns",
+          (unsigned long long)waited);
+    CHECK_EQ(hvrt_blk_read(0, 1, 1, buf), HVRT_BLK_E_REMOVED);
+    block_set_sync_timeout_ns(60ull * 1000000000);
+    stop();
+    unlink(paths[0]);
+}
+
 /* The controller is rescinded while slow requests are in flight: every
  * one ends with an error (no hang), later ones fail at once, and nothing
  * is written after the rescind. */
@@ -618,6 +642,7 @@ int main(void)
     RUN_TEST(test_unit_attention_not_ready_busy);
     RUN_TEST(test_overrun_is_a_protocol_error);
     RUN_TEST(test_rescan_on_enumerate_bus);
+    RUN_TEST(test_sync_wait_times_out);
     RUN_TEST(test_rescind_mid_io);
     RUN_TEST(test_esp_on_the_boot_disk);
     RUN_TEST(test_disk_app);
