@@ -86,7 +86,7 @@ static void host_fill(struct vmbus_ring *guest_side, const uint8_t *payload)
 int main(void)
 {
     static const struct hvsim_vmbus_device sink = { .model = HVSIM_VMBUS_SINK };
-    static const struct vmbus_guid sink_class = HVSIM_VMBUS_CLASS_SINK;
+    static const struct vmbus_guid sink_class = FIXTURE_CLASS_SINK;
     struct hvsim_vmbus *host = fixture_start(HVSIM_VMBUS_HYPERV, &sink, 1, 64);
     VMBCHANNEL ch;
     if (host == NULL || VmbChannelAllocate(NULL, FALSE, &ch) != STATUS_SUCCESS)
