@@ -276,7 +276,7 @@ $(NO_NET_IMAGE): $(IMAGE)
 
 bench: $(IMAGE) $(NO_NET_IMAGE) $(BUILD)/bench/bench_ring $(BUILD)/bench/bench_open $(BUILD)/bench/bench_peer \
         $(BUILD)/bench/bench_kmcl $(BUILD)/bench/bench_threads $(BUILD)/bench/bench_netvsc \
-        $(BUILD)/bench/bench_storvsc $(BUILD)/host/test_integrity
+        $(BUILD)/bench/bench_storvsc $(BUILD)/host/test_integrity $(HVSIM_BRIDGE)
 	@scripts/bench.sh $(IMAGE) $(BUILD)/bench $(NO_NET_IMAGE)
 
 clean:

@@ -5,11 +5,12 @@
 # through. Prints the guest's console and hvsim's log side by side, as
 # "guest | ..." and "hvsim | ..." lines in the order they happen.
 #
-#   run-hvsim.sh [--timeout SECONDS] [--memory MIB] [--bridge "ARGS"]
+#   run-hvsim.sh [--timeout SECONDS] [--memory MIB] [--bridge "ARGS"] [--qemu-args "ARGS"]
 #                [--guest-log FILE] [--host-log FILE] [--trace FILE] IMAGE [APP ARGS...]
 #
 # --bridge passes options to hvsim-bridge (e.g. "--max-version 4.0",
-# "--shutdown-after 500", "--verbose"); the image gets --hvsim in front of
+# "--shutdown-after 500", "--verbose"); --qemu-args adds to QEMU's (make
+# bench: "-icount shift=0,sleep=off"); the image gets --hvsim in front of
 # the command line. --trace writes every guest instruction QEMU translates
 # to FILE (QEMU's -d in_asm), which make coverage maps back to source lines.
 # Exit status: the image's (as qemu-run.sh reports it),
@@ -18,12 +19,13 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 bridge_bin=${HVSIM_BRIDGE:-$here/../build/host/hvsim-bridge}
-timeout_s=60 memory=256 bridge_args="" guest_log="" host_log="" trace=""
+timeout_s=60 memory=256 bridge_args="" extra_qemu_args="" guest_log="" host_log="" trace=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --timeout) timeout_s=$2; shift 2 ;;
         --memory) memory=$2; shift 2 ;;
         --bridge) bridge_args=$2; shift 2 ;;
+        --qemu-args) extra_qemu_args=$2; shift 2 ;;
         --guest-log) guest_log=$2; shift 2 ;;
         --host-log) host_log=$2; shift 2 ;;
         --trace) trace=$2; shift 2 ;;
@@ -59,6 +61,7 @@ qemu_args+=" -machine memory-backend=hvrt-ram"
 qemu_args+=" -chardev socket,id=com2,path=$dir/com2,server=on,wait=off"
 qemu_args+=" -device isa-serial,chardev=com2,iobase=0x2f8,irq=3"
 [ -n "$trace" ] && qemu_args+=" -d in_asm -D $trace"
+[ -n "$extra_qemu_args" ] && qemu_args+=" $extra_qemu_args"
 
 # hvsim-bridge waits for the RAM file and the socket, which QEMU creates.
 # shellcheck disable=SC2086

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "arch/x86_64/hyperv/bridge_abi.h"
+#include "tests/hvsim/hv_wire.h"
 #include "tests/hvsim/hvsim.h"
 #include "tests/hvsim/vmbus_host.h"
 #include "tests/hvsim/vmbus_ic.h"
@@ -56,6 +57,8 @@ struct options {
     const char *tap;            /* netvsc's frames to and from this TAP interface (NULL: the in-process port) */
     bool require_client_id;     /* a 6.0 host that wants the 56-byte INITIATE_CONTACT */
     bool kvp_host_info;         /* the host SETs HostName, VirtualMachineName, VirtualMachineId in pool 3 */
+    uint64_t tsc_hz;            /* the TSC rate the frequency MSR states; 0: the host's, measured */
+    bool no_frequency_msrs;     /* a host that does not grant the frequency MSRs (CPUID 0x40000003) */
     bool verbose;
     /* --disk FILE[:ro]: LUNs 0, 1, ... of one SCSI controller; a .vhd is a fixed VHD */
     const char *disks[8];
@@ -136,6 +139,11 @@ static void usage(int status)
             "  --rescind-after MS  rescind the first channel the guest opens (not an IC), MS ms after\n"
             "  --require-client-id refuse a 6.0 INITIATE_CONTACT without a client id (Hyper-V 6.0)\n"
             "  --kvp-host-info     SET the host's facts (HostName, VirtualMachineName, ...) in KVP pool 3\n"
+            "  --tsc-hz HZ         the guest's TSC rate, as the frequency MSR states it (default: this\n"
+            "                      machine's TSC rate, measured: TCG's guest TSC is the host's; under\n"
+            "                      QEMU -icount shift=0 it is 1000000000)\n"
+            "  --no-frequency-msrs a host that does not grant the TSC/APIC frequency MSRs (CPUID\n"
+            "                      0x40000003 EAX bit 11, EDX bit 8): the guest measures its TSC\n"
             "  --verbose           hvsim's own log too\n");
     exit(status);
 }
@@ -173,6 +181,8 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->require_client_id = true;
         else if (strcmp(a, "--kvp-host-info") == 0)
             o->kvp_host_info = true;
+        else if (strcmp(a, "--no-frequency-msrs") == 0)
+            o->no_frequency_msrs = true;
         else if (v == NULL) {
             fprintf(stderr, "hvsim-bridge: unknown option, or %s needs a value\n", a);
             usage(2);
@@ -205,6 +215,14 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->spurious_every_ms = number(a, v);
         else if (strcmp(a, "--rescind-after") == 0)
             o->rescind_after_ms = number(a, v);
+        else if (strcmp(a, "--tsc-hz") == 0) {
+            char *end;
+            o->tsc_hz = strtoull(v, &end, 10);
+            if (*end != '\0' || o->tsc_hz <= 10000000ull) {
+                fprintf(stderr, "hvsim-bridge: --tsc-hz wants a rate above 10 MHz in Hz, not '%s'\n", v);
+                usage(2);
+            }
+        }
         else if (strcmp(a, "--disk") == 0 && o->disk_count < 8) {
             size_t n = strlen(v);
             bool ro = n > 3 && strcmp(v + n - 3, ":ro") == 0;
@@ -284,12 +302,31 @@ static const struct { const char *name; enum hvsim_vmbus_model_id model; } devic
     { "kvp", HVSIM_VMBUS_KVP },             { "netvsc", HVSIM_VMBUS_NETVSC },
 };
 
+/* The rate of this machine's TSC, which is the guest's under TCG (QEMU
+ * reads the host's TSC for the guest's RDTSC, unscaled): counted against
+ * the monotonic clock over 20 ms. */
+static uint64_t host_tsc_hz(void)
+{
+    uint64_t t0 = mono_ns(), c0 = __builtin_ia32_rdtsc();
+    nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+    uint64_t t1 = mono_ns(), c1 = __builtin_ia32_rdtsc();
+    return (uint64_t)((unsigned __int128)(c1 - c0) * 1000000000u / (t1 - t0));
+}
+
 static void create_host(struct bridge *b)
 {
     struct hvsim_config cfg;
     hvsim_config_default(&cfg);
     cfg.guest_mem = b->ram;
     cfg.guest_mem_size = b->ram_size;
+    /* The frequency MSR must state the rate of the TSC the guest reads
+     * (the clock it sets from it): hvsim's TSC, which the bridge hands the
+     * guest for the reference TSC page, runs at that rate too. */
+    cfg.tsc_hz = b->opt.tsc_hz != 0 ? b->opt.tsc_hz : host_tsc_hz();
+    if (b->opt.no_frequency_msrs) {
+        cfg.privileges &= ~HVW_PRIV_FREQUENCY_MSRS;
+        cfg.features &= ~HVW_FEAT_FREQUENCY_MSRS;
+    }
     if (b->opt.verbose)
         cfg.log = hvsim_log;
     b->sim = hvsim_create(&cfg);
@@ -297,6 +334,8 @@ static void create_host(struct bridge *b)
         say("error: hvsim refused the configuration (RAM %llu bytes)", (unsigned long long)b->ram_size);
         exit(3);
     }
+    say("the guest's TSC runs at %llu Hz; the frequency MSRs %s", (unsigned long long)cfg.tsc_hz,
+        b->opt.no_frequency_msrs ? "are not granted" : "state it");
 
     static struct hvsim_vmbus_device devices[16];
     static struct hvsim_netvsc_config netvsc;

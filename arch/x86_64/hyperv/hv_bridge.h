@@ -10,9 +10,15 @@
 
 /* Announces a mailbox on COM2 and waits for hvsim to take it. 0 when
  * bridged; -1, with the reason printed, when not (the image then runs on
- * the plain instructions). */
+ * the plain instructions). Needs pages, the IDT and the LAPIC, not the
+ * clock: the boot attaches before it sets the TSC rate. */
 int hv_bridge_attach(void);
 bool hv_bridge_active(void);
+
+/* TSC ticks the guest has spent waiting for hvsim (the attach and every
+ * request): time a real hypervisor would not take, which the boot's
+ * figure under the bridge leaves out. */
+uint64_t hv_bridge_waited_ticks(void);
 
 void bridge_cpuid(uint32_t leaf, uint32_t regs[4]);
 bool bridge_rdmsr(uint32_t msr, uint64_t *value);

@@ -13,16 +13,29 @@
 #include "lib/runtime.h"
 #include "lib/time.h"
 
-#define ATTACH_TIMEOUT_NS  (10ull * 1000000000ull)
-#define HELLO_INTERVAL_NS  (200ull * 1000000ull)
-#define ANSWER_TIMEOUT_S   10u
+#define ATTACH_TIMEOUT_MS  10000u
+#define HELLO_INTERVAL_MS  200u
+#define ANSWER_TIMEOUT_MS  10000u
+/* The bridge attaches before the clock is set, so that the boot can take
+ * the TSC rate from hvsim's frequency MSR as it would from Hyper-V's: its
+ * waits count raw TSC ticks, and until the rate is known they assume the
+ * fastest TSC we expect, which only stretches a timeout on a slower one. */
+#define ASSUMED_MAX_TSC_HZ 5000000000ull
 
 extern char ImageBase[];   /* linker/efi.lds: logged so traces of a run map back to source */
 
 static struct bridge_mailbox *mailbox;
 static bool bridged;
+static uint64_t waited_ticks;   /* TSC ticks spent waiting for hvsim */
 
 bool hv_bridge_active(void) { return bridged; }
+uint64_t hv_bridge_waited_ticks(void) { return waited_ticks; }
+
+static uint64_t ms_to_ticks(uint64_t ms)
+{
+    uint64_t hz = time_tsc_hz() != 0 ? time_tsc_hz() : ASSUMED_MAX_TSC_HZ;
+    return hz / 1000 * ms;
+}
 
 /* Interrupts stay off for the whole exchange: a SINT handler makes its own
  * requests (EOM), and the mailbox holds one at a time. The wait is on the
@@ -38,7 +51,7 @@ static void request(uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t
     __atomic_store_n(&mailbox->request_seq, seq, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&mailbox->host_sleeping, __ATOMIC_SEQ_CST))
         serial_port_putc(BRIDGE_COM2_PORT, '!');   /* the doorbell */
-    uint64_t start = rdtsc(), limit = time_tsc_hz() * ANSWER_TIMEOUT_S;
+    uint64_t start = rdtsc(), limit = ms_to_ticks(ANSWER_TIMEOUT_MS);
     while (__atomic_load_n(&mailbox->answer_seq, __ATOMIC_ACQUIRE) != seq) {
         cpu_relax();
         if (rdtsc() - start > limit) {
@@ -47,6 +60,7 @@ static void request(uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t
             runtime_panic("bridged platform: no answer from hvsim");
         }
     }
+    waited_ticks += rdtsc() - start;
     if (result != NULL)
         memcpy(result, mailbox->result, 4 * sizeof(uint64_t));
     platform_irq_restore(irq);
@@ -141,20 +155,22 @@ int hv_bridge_attach(void)
         return -1;
     }
     /* hvsim may connect to COM2 after the first hello went nowhere: repeat. */
-    uint64_t start = time_ns();
+    uint64_t start = rdtsc();
     while (!__atomic_load_n(&mailbox->host_attached, __ATOMIC_ACQUIRE)) {
-        if (time_ns() - start > ATTACH_TIMEOUT_NS) {
-            kprintf("hvrt: --hvsim: no hvsim answered on COM2 within %llu s; running without the bridge\n",
-                    ATTACH_TIMEOUT_NS / 1000000000ull);
+        if (rdtsc() - start > ms_to_ticks(ATTACH_TIMEOUT_MS)) {
+            kprintf("hvrt: --hvsim: no hvsim answered on COM2 within %u s; running without the bridge\n",
+                    ATTACH_TIMEOUT_MS / 1000);
             serial_port_init(BRIDGE_COM2_PORT, false);
             platform_pages_free(mailbox, 1);
             return -1;
         }
         say_hello(gpa);
-        uint64_t next = time_ns() + HELLO_INTERVAL_NS;
-        while (time_ns() < next && !__atomic_load_n(&mailbox->host_attached, __ATOMIC_ACQUIRE))
+        uint64_t sent = rdtsc();
+        while (rdtsc() - sent < ms_to_ticks(HELLO_INTERVAL_MS) &&
+               !__atomic_load_n(&mailbox->host_attached, __ATOMIC_ACQUIRE))
             cpu_relax();
     }
+    waited_ticks += rdtsc() - start;
     bridged = true;
     kprintf("hvrt: bridged to hvsim (mailbox at GPA 0x%llx, image at 0x%llx)\n", (unsigned long long)gpa,
             (unsigned long long)(uintptr_t)ImageBase);
