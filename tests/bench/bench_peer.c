@@ -7,9 +7,16 @@
  *                        CPUs (pinned), a stream
  *   ..._4m               the same through a 4 MiB ring
  *   ring_pps_Mt_S, dpdk_pps_Mt_S   the medians the ratios come from (1 MiB)
+ *   copy_pps_1t_S        the floor under both in one thread: the payload's
+ *                        two copies alone (into the ring at the packets'
+ *                        positions, out to the same private buffer), no
+ *                        ring protocol; copy_pps / dpdk_pps is the most any
+ *                        ring making those copies can gain over DPDK's
  * Runs alternate between the two rings and every figure is a median of
- * REPEATS, so a slow minute on the shared machine hits both alike. When
- * DPDK's source was not fetched, its figures and the ratios are null.
+ * REPEATS, so a slow minute on the shared machine hits both alike; which
+ * ring goes first alternates too. One-thread runs are timed by the
+ * thread's CPU time, two-thread runs by the wall clock. When DPDK's source
+ * was not fetched, its figures and the ratios are null.
  *
  * `bench_peer count PEER SIZE` runs INSTR_PACKETS through one thread of a
  * 1 MiB ring and nothing else (and prints how many), for scripts/bench.sh to count instructions
@@ -46,6 +53,16 @@ static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The calling thread's CPU time: the one-thread figures count only the time
+ * the thread ran, so a slice the scheduler gave another job (the machines
+ * are shared) does not land on whichever ring was running then. */
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -183,7 +200,7 @@ static double run_once(const struct peer *pe, uint32_t ring_bytes, uint32_t payl
     r->block = aligned_alloc(4096, CONTROL_BYTES + ring_bytes);
     memset(r->block, 0, CONTROL_BYTES + ring_bytes);    /* no page faults while timed */
     pe->setup(r->block, ring_bytes);
-    double start = now_s();
+    double start = two_threads ? now_s() : thread_cpu_s();
     if (two_threads) {
         pthread_t tw, tr;
         pthread_create(&tr, NULL, reader, r);
@@ -193,7 +210,7 @@ static double run_once(const struct peer *pe, uint32_t ring_bytes, uint32_t payl
     } else {
         r->errors = one_thread(r);
     }
-    double e = now_s() - start;
+    double e = (two_threads ? now_s() : thread_cpu_s()) - start;
     uint64_t errors = r->errors;
     free(r->block);
     free(r);
@@ -203,6 +220,37 @@ static double run_once(const struct peer *pe, uint32_t ring_bytes, uint32_t payl
         return 0;
     }
     return packets / e;
+}
+
+/* The two copies of one-thread run_once, nothing else: the payload into
+ * the ring where the packet's payload would go (after a 16-byte
+ * descriptor; a packet that would wrap starts over at 0 instead), then out
+ * into the same private buffer at the same alignment. Packets/s by the
+ * thread's CPU time, as run_once. */
+static double copy_once(uint32_t ring_bytes, uint32_t payload, uint64_t packets)
+{
+    uint8_t *ring = aligned_alloc(4096, ring_bytes);
+    uint8_t *src = calloc(1, payload), *buf = aligned_alloc(64, buf_bytes(payload));
+    uint32_t step = 16 + ((payload + 7) & ~7u) + 8, pos = 0;
+    uint64_t errors = 0;
+    memset(ring, 0, ring_bytes);
+    pin(0);
+    double start = thread_cpu_s();
+    for (uint64_t seq = 1; seq <= packets; seq++) {
+        if (pos + step > ring_bytes)
+            pos = 0;
+        stamp(src, payload, seq);
+        memcpy(ring + pos + 16, src, payload);
+        __asm__ volatile("" : : "r"(ring) : "memory");
+        memcpy(buf + PEER_HEADROOM, ring + pos + 16, payload);
+        errors += !stamped(buf + PEER_HEADROOM, (int)payload, payload, seq, seq);
+        pos += step;
+    }
+    double e = thread_cpu_s() - start;
+    free(ring);
+    free(src);
+    free(buf);
+    return errors ? 0 : packets / e;
 }
 
 static int by_value(const void *a, const void *b)
@@ -252,15 +300,21 @@ int main(int argc, char **argv)
     const struct peer *peers[2] = { &peer_hvrt, &peer_dpdk };
     bool have_dpdk = peer_dpdk.available;
     static double pps[2][2][NSIZES][2][REPEATS];    /* [ring size][threads][size][peer][run] */
+    static double copy_pps[NSIZES][REPEATS];         /* the one-thread floor, 1 MiB */
     if (!have_dpdk)
         fprintf(stderr, "bench_peer: DPDK's ring was not fetched: its columns are null\n");
     for (int rep = 0; rep < REPEATS; rep++)
         for (int rs = 0; rs < 2; rs++)
             for (int t = 0; t < 2; t++)
-                for (unsigned s = 0; s < NSIZES; s++)
-                    for (int p = 0; p < 1 + have_dpdk; p++)
+                for (unsigned s = 0; s < NSIZES; s++) {
+                    for (int i = 0; i < 1 + have_dpdk; i++) {
+                        int p = have_dpdk ? (i + rep) % 2 : 0;
                         pps[rs][t][s][p][rep] = run_once(peers[p], ring_sizes[rs], sizes[s],
                                                          packets_for(sizes[s]), t == 1);
+                    }
+                    if (rs == 0 && t == 0)
+                        copy_pps[s][rep] = copy_once(ring_sizes[rs], sizes[s], packets_for(sizes[s]));
+                }
     char key[64];
     for (int rs = 0; rs < 2; rs++)
         for (int t = 0; t < 2; t++)
@@ -272,6 +326,10 @@ int main(int argc, char **argv)
                     print_figure(key, mine, true);
                     snprintf(key, sizeof(key), "dpdk_pps_%dt_%u", t + 1, sizes[s]);
                     print_figure(key, theirs, have_dpdk);
+                    if (t == 0) {
+                        snprintf(key, sizeof(key), "copy_pps_1t_%u", sizes[s]);
+                        print_figure(key, median(copy_pps[s], REPEATS), true);
+                    }
                 }
                 snprintf(key, sizeof(key), "ring_vs_dpdk_%dt_%u%s", t + 1, sizes[s],
                          ring_suffix[rs]);
