@@ -74,11 +74,19 @@ put boot_guest_us "$(grep -Eo 'booted in [0-9]+ us' "$out/icount.log" | grep -Eo
 # bridged: hvsim states the rate (1 GHz: under -icount shift=0 one TSC tick
 # is one instruction, a nanosecond), and the guest reports its time to the
 # Hyper-V layer by the TSC without its waits for hvsim (hv_bridge.h).
-echo "bench: guest boot time under -icount, bridged, hvsim stating the TSC rate ..." >&2
-scripts/run-hvsim.sh --timeout 120 --qemu-args "-icount shift=0,sleep=off" --bridge "--tsc-hz 1000000000" \
-    --guest-log "$out/icount-hvfreq.log" --host-log "$out/icount-hvfreq-hvsim.log" \
-    "$image" --debug-exit --no-services hello > /dev/null 2>&1 || true
-put boot_guest_us_hvfreq "$(grep -Eao 'bridged boot: [0-9]+ us' "$out/icount-hvfreq.log" | grep -Eo '[0-9]+' || echo null)"
+# Unlike the plain boot this one moves by tens of microseconds from run to
+# run (the guest and hvsim are two processes): the median of 3.
+echo "bench: guest boot time under -icount, bridged, hvsim stating the TSC rate (3 runs) ..." >&2
+hvfreq=()
+for i in 1 2 3; do
+    scripts/run-hvsim.sh --timeout 120 --qemu-args "-icount shift=0,sleep=off" --bridge "--tsc-hz 1000000000" \
+        --guest-log "$out/icount-hvfreq-$i.log" --host-log "$out/icount-hvfreq-hvsim-$i.log" \
+        "$image" --debug-exit --no-services hello > /dev/null 2>&1 || true
+    us=$(grep -Eao 'bridged boot: [0-9]+ us' "$out/icount-hvfreq-$i.log" | grep -Eo '[0-9]+' || true)
+    [ -n "$us" ] && hvfreq+=("$us") && printf '  run %d: %d us\n' "$i" "$us" >&2
+done
+put boot_guest_us_hvfreq "$([ ${#hvfreq[@]} -gt 0 ] && printf '%s\n' "${hvfreq[@]}" | sort -n |
+                             sed -n "$(( (${#hvfreq[@]} + 1) / 2 ))p" || echo null)"
 
 # Prints the smallest -m of the grid at which hello runs; extra arguments go
 # to qemu-run.sh (the firmware).

@@ -42,6 +42,7 @@ static uint64_t ms_to_ticks(uint64_t ms)
  * raw TSC, since the clock itself may be read through the bridge. */
 static void request(uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t result[4])
 {
+    uint64_t begin = rdtsc();   /* all of it stands in for one exit: counted as waiting */
     platform_irq_state irq = platform_irq_save();
     mailbox->op = op;
     mailbox->arg[0] = a0;
@@ -60,10 +61,10 @@ static void request(uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t
             runtime_panic("bridged platform: no answer from hvsim");
         }
     }
-    waited_ticks += rdtsc() - start;
     if (result != NULL)
         memcpy(result, mailbox->result, 4 * sizeof(uint64_t));
     platform_irq_restore(irq);
+    waited_ticks += rdtsc() - begin;
 }
 
 void bridge_cpuid(uint32_t leaf, uint32_t regs[4])
