@@ -27,34 +27,20 @@ static void *alloc_pages(UINTN bytes)
     return (void *)(UINTN)addr;
 }
 
-static uint64_t find_rsdp(void)
+/* The configuration table's entry for `want`, else for `older`; 0 when
+ * neither is there. ACPI 2.0 before 1.0; SMBIOS 3.x before 2.x, as the
+ * newer entry point can describe a table above 4 GiB. */
+static uint64_t find_table(EFI_GUID want, EFI_GUID older)
 {
-    EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
-    uint64_t v1 = 0;
+    uint64_t fallback = 0;
     for (UINTN i = 0; i < st->NumberOfTableEntries; i++) {
         EFI_CONFIGURATION_TABLE *t = &st->ConfigurationTable[i];
-        if (memcmp(&t->VendorGuid, &acpi20, sizeof(acpi20)) == 0)
+        if (memcmp(&t->VendorGuid, &want, sizeof(want)) == 0)
             return (uint64_t)(UINTN)t->VendorTable;
-        if (memcmp(&t->VendorGuid, &acpi10, sizeof(acpi10)) == 0)
-            v1 = (uint64_t)(UINTN)t->VendorTable;
+        if (memcmp(&t->VendorGuid, &older, sizeof(older)) == 0)
+            fallback = (uint64_t)(UINTN)t->VendorTable;
     }
-    return v1;
-}
-
-/* SMBIOS 3.x first, as the newer entry point can describe a table above
- * 4 GiB; the 2.x one otherwise. */
-static uint64_t find_smbios(void)
-{
-    EFI_GUID v3 = SMBIOS3_TABLE_GUID, v2 = SMBIOS_TABLE_GUID;
-    uint64_t older = 0;
-    for (UINTN i = 0; i < st->NumberOfTableEntries; i++) {
-        EFI_CONFIGURATION_TABLE *t = &st->ConfigurationTable[i];
-        if (memcmp(&t->VendorGuid, &v3, sizeof(v3)) == 0)
-            return (uint64_t)(UINTN)t->VendorTable;
-        if (memcmp(&t->VendorGuid, &v2, sizeof(v2)) == 0)
-            older = (uint64_t)(UINTN)t->VendorTable;
-    }
-    return older;
+    return fallback;
 }
 
 /* A boot from removable media has no load options, so the command line may
@@ -64,7 +50,9 @@ static uint32_t read_config_file(EFI_HANDLE device, char *dst, uint32_t dst_size
     EFI_GUID fs_guid = SIMPLE_FILE_SYSTEM_PROTOCOL;
     EFI_FILE_IO_INTERFACE *fs = NULL;
     EFI_FILE_HANDLE root = NULL, file = NULL;
-    static char text[BOOT_CMDLINE_MAX * 4];
+    /* On the firmware's stack (UEFI guarantees an image 128 KiB of it), not
+     * in .bss, where it would count in SizeOfImage (docs/boot.md). */
+    char text[BOOT_CMDLINE_MAX * 4];
     UINTN size = sizeof(text);
 
     if (device == NULL ||
@@ -123,8 +111,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     }
     st->BootServices->SetMem(bi, sizeof(*bi), 0);
     bi->tsc_at_efi_main = tsc0;
-    bi->acpi_rsdp = find_rsdp();
-    bi->smbios_entry = find_smbios();
+    bi->acpi_rsdp = find_table((EFI_GUID)ACPI_20_TABLE_GUID, (EFI_GUID)ACPI_TABLE_GUID);
+    bi->smbios_entry = find_table((EFI_GUID)SMBIOS3_TABLE_GUID, (EFI_GUID)SMBIOS_TABLE_GUID);
     gather_command_line(image, bi);
     gather_time(bi);
 

@@ -6,12 +6,23 @@
     .text
 
 /* void runtime_start(struct boot_info *bi): leave the firmware's stack
- * (boot services memory, about to be reused) for our guarded one. */
+ * (boot services memory, about to be reused) for the boot stack in the
+ * image (stack.c). */
     .globl runtime_start
 runtime_start:
-    leaq main_stack_area+4096+262144(%rip), %rsp   /* gdt.c: guard + 256 KiB */
+    leaq boot_stack_area+4096+8192(%rip), %rsp   /* stack.c: guard + half the area */
     xorl %ebp, %ebp            /* ends backtraces here */
     call runtime_main
+    ud2
+
+/* void runtime_switch_stack(uint64_t top, void (*fn)(void *), void *arg):
+ * continues with fn(arg) on the stack whose high end is top; never returns. */
+    .globl runtime_switch_stack
+runtime_switch_stack:
+    movq %rdi, %rsp
+    xorl %ebp, %ebp            /* a new bottom for backtraces */
+    movq %rdx, %rdi
+    call *%rsi
     ud2
 
 /* void gdt_load(const struct gdt_pointer *p, uint16_t code, uint16_t data, uint16_t tss) */

@@ -1,29 +1,11 @@
 /* Our own GDT and TSS: a 64-bit code and data segment, and a TSS whose
  * interrupt stack table gives exceptions a known-good stack, so that even a
- * stack overflow into the guard page can still be reported. */
+ * stack overflow into the guard page can still be reported. The stacks
+ * themselves are stack.c's. */
 #include <stdint.h>
 #include <string.h>
 
 #include "arch/x86_64/trap.h"
-
-#define STACK_GUARD 4096
-#define MAIN_STACK_SIZE  (256 * 1024)
-#define FAULT_STACK_SIZE (32 * 1024)
-
-/* Each stack sits on a page boundary with an unmapped guard page under it
- * (paging.c unmaps the first page of each of these areas). */
-struct guarded_stack_main { uint8_t guard[STACK_GUARD]; uint8_t stack[MAIN_STACK_SIZE]; };
-struct guarded_stack_fault { uint8_t guard[STACK_GUARD]; uint8_t stack[FAULT_STACK_SIZE]; };
-
-__attribute__((aligned(4096), section(".bss.stacks"))) struct guarded_stack_main main_stack_area;
-__attribute__((aligned(4096), section(".bss.stacks"))) static struct guarded_stack_fault fault_stack_area;
-
-
-const struct stack_range runtime_stacks[] = {
-    { (uint64_t)main_stack_area.stack, (uint64_t)main_stack_area.stack + MAIN_STACK_SIZE, "main" },
-    { (uint64_t)fault_stack_area.stack, (uint64_t)fault_stack_area.stack + FAULT_STACK_SIZE, "fault" },
-};
-const unsigned runtime_stack_count = sizeof(runtime_stacks) / sizeof(runtime_stacks[0]);
 
 struct tss {
     uint32_t reserved0;
@@ -48,11 +30,15 @@ static uint64_t gdt[5];
 
 void gdt_load(const struct gdt_pointer *p, uint16_t code, uint16_t data, uint16_t tss_sel);
 
+void gdt_set_fault_stack(uint64_t top)
+{
+    tss.ist[0] = top;   /* IST1: the CPU reads it at each exception */
+}
+
 void gdt_init(void)
 {
-    _Static_assert(sizeof(main_stack_area) == 4096 + 262144, "entry.S computes the stack top");
     memset(&tss, 0, sizeof(tss));
-    tss.ist[0] = (uint64_t)fault_stack_area.stack + FAULT_STACK_SIZE;   /* IST1 */
+    tss.ist[0] = runtime_stacks[0].high;   /* the boot stack's upper half, until runtime_stacks_init */
     tss.iomap_base = sizeof(tss);                                      /* no I/O bitmap */
 
     uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;

@@ -1,10 +1,10 @@
 /* The runtime's first C code after the firmware: bring the machine up in
  * dependency order, then run the apps. The order matters: the console first
  * so anything later can report; the IDT before anything can fault; the page
- * allocator before the page tables it builds; the LAPIC and, bridged, hvsim
- * before the clock, which may take its rate from the hypervisor; the clock
- * before the timer; threads (and the dispatch thread for dpcs) before
- * interrupts. */
+ * allocator before the page tables it builds, and both before the main
+ * stack that comes from them; the LAPIC and, bridged, hvsim before the
+ * clock, which may take its rate from the hypervisor; the clock before the
+ * timer; threads (and the dispatch thread for dpcs) before interrupts. */
 #include "boot/boot_info.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
@@ -54,7 +54,10 @@ static void report_bridged_boot(const struct boot_info *bi)
 }
 
 void hyperv_attach_runtime(void);
+__attribute__((noreturn)) void runtime_switch_stack(uint64_t top, void (*fn)(void *), void *arg);
+static void runtime_main_continued(void *arg);
 
+/* On the boot stack (stack.c) until there are pages for the main stack. */
 void runtime_main(struct boot_info *bi)
 {
     runtime_boot_info = bi;
@@ -63,6 +66,12 @@ void runtime_main(struct boot_info *bi)
     idt_init();
     memory_init(bi);
     paging_init(bi);
+    runtime_switch_stack(runtime_stacks_init(), runtime_main_continued, bi);
+}
+
+static void runtime_main_continued(void *arg)
+{
+    struct boot_info *bi = arg;
     lapic_init();
     /* --hvsim: the bridged platform, where hvsim stands in for Hyper-V;
      * attached before the clock, so the TSC rate comes from it. */

@@ -26,7 +26,10 @@ enum {
     VECTOR_SPURIOUS = 0xff,
 };
 
+/* The GDT and TSS; exceptions switch to the top of the boot stack (IST1)
+ * until gdt_set_fault_stack moves them to the real fault stack. */
 void gdt_init(void);
+void gdt_set_fault_stack(uint64_t top);
 void idt_init(void);
 
 /* Installs a handler for a vector >= 32; one handler per vector. */
@@ -52,10 +55,17 @@ struct fault_fixup { int32_t insn, landing; };
 __attribute__((noreturn)) void fault_report(const struct trap_frame *frame);
 
 /* Where the runtime's stacks are, for backtraces and guard-page checks:
- * the fixed ones (gdt.c) and the threads' (stack.c). */
+ * its own (boot, main, fault) and the threads' (both in stack.c). */
 struct stack_range { uint64_t low, high; const char *name; };
-extern const struct stack_range runtime_stacks[];
-extern const unsigned runtime_stack_count;
+extern struct stack_range runtime_stacks[];
+extern unsigned runtime_stack_count;
+
+/* runtime_stacks[0] is the boot stack (in the image): the boot runs on its
+ * lower half (entry.S), an exception meanwhile on its upper half. */
+/* Once pages and page tables exist: allocates the main stack and the fault
+ * stack (IST1), each over an unmapped guard page, and returns the main
+ * stack's top to switch to. Panics when out of memory. */
+uint64_t runtime_stacks_init(void);
 /* The thread stack holding addr (guard: or whose guard page holds it). */
 const struct arch_stack *thread_stack_at(uint64_t addr, int guard);
 
