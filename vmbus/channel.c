@@ -141,9 +141,9 @@ int vmbus_channel_open(struct vmbus_channel *ch, const struct vmbus_offer *offer
 static void tear_down_gpadls(struct vmbus_channel *ch, uint64_t timeout_ms)
 {
     for (int i = 0; i < VMBUS_CHANNEL_MAX_GPADLS; i++) {
-        if (ch->gpadls[i] != 0)
-            vmbus_gpadl_teardown(ch->offer.relid, ch->gpadls[i], timeout_ms);   /* failed: the owner's pages leak */
-        ch->gpadls[i] = 0;
+        if (ch->gpadls[i].handle != 0)
+            vmbus_gpadl_teardown(ch->offer.relid, ch->gpadls[i].handle, timeout_ms);   /* failed: the owner's pages leak */
+        ch->gpadls[i].handle = 0;
     }
 }
 
@@ -192,14 +192,14 @@ int vmbus_channel_gpadl_create(struct vmbus_channel *ch, void *va, uint32_t page
         return VMBUS_E_INVALID;
     int slot = -1;
     for (int i = 0; i < VMBUS_CHANNEL_MAX_GPADLS && slot < 0; i++)
-        if (ch->gpadls[i] == 0)
+        if (ch->gpadls[i].handle == 0)
             slot = i;
     if (slot < 0)
         return VMBUS_E_BUSY;
     int status = vmbus_gpadl_create(ch->offer.relid, va, pages, handle, timeout_ms);
     /* Kept whenever the host heard of it, failed or not: the close tears
      * it down then, before the relid goes. */
-    ch->gpadls[slot] = *handle;
+    ch->gpadls[slot] = (struct vmbus_channel_gpadl){ *handle, va, pages };
     if (status != VMBUS_OK)
         *handle = 0;
     return status;
@@ -208,14 +208,36 @@ int vmbus_channel_gpadl_create(struct vmbus_channel *ch, void *va, uint32_t page
 int vmbus_channel_gpadl_teardown(struct vmbus_channel *ch, uint32_t handle, uint64_t timeout_ms)
 {
     for (int i = 0; handle != 0 && i < VMBUS_CHANNEL_MAX_GPADLS; i++) {
-        if (ch->gpadls[i] != handle)
+        if (ch->gpadls[i].handle != handle)
             continue;
         int status = vmbus_gpadl_teardown(ch->offer.relid, handle, timeout_ms);
         if (status == VMBUS_OK)
-            ch->gpadls[i] = 0;   /* else kept: the close tries again */
+            ch->gpadls[i].handle = 0;   /* else kept: the close tries again */
         return status;
     }
     return VMBUS_E_INVALID;
+}
+
+const struct vmbus_channel_gpadl *vmbus_channel_gpadl_find(const struct vmbus_channel *ch, uint32_t handle)
+{
+    for (int i = 0; handle != 0 && i < VMBUS_CHANNEL_MAX_GPADLS; i++)
+        if (ch->gpadls[i].handle == handle)
+            return &ch->gpadls[i];
+    return NULL;
+}
+
+void *vmbus_channel_gpadl_va(const struct vmbus_channel *ch, uint64_t gpa, uint32_t bytes)
+{
+    void *va = platform_gpa_to_va(gpa);
+    uintptr_t at = (uintptr_t)va;
+    for (int i = 0; va != NULL && i < VMBUS_CHANNEL_MAX_GPADLS; i++) {
+        const struct vmbus_channel_gpadl *g = &ch->gpadls[i];
+        uintptr_t base = (uintptr_t)g->va;
+        uint64_t size = (uint64_t)g->pages * 4096;
+        if (g->handle != 0 && at >= base && at - base <= size && bytes <= size - (at - base))
+            return va;
+    }
+    return NULL;
 }
 
 int vmbus_channel_send(struct vmbus_channel *ch, const struct vmbus_packet_out *p)

@@ -47,36 +47,25 @@ static void call_state(VMBCHANNEL ch, PFN_VMB_CHANNEL_CLOSED fn)
         fn(ch);
 }
 
+void kmcl_kick(VMBCHANNEL ch)
+{
+    kmcl_dispatch(ch);
+}
+
 /* Active: Started, the queue runs, then PostStarted. */
 static void start(VMBCHANNEL ch)
 {
     call_state(ch, ch->callbacks.EvtChannelStarted);
-    platform_irq_state s = platform_irq_save();
     ch->state = KMCL_ACTIVE;
-    kmcl_drain(ch);
-    platform_irq_restore(s);
+    kmcl_kick(ch);
     call_state(ch, ch->callbacks.EvtChannelPostStarted);
 }
 
-/* Stops delivery; Suspend lets the app finish what it holds. */
+/* Stops delivery; Suspend lets the client finish what it holds. */
 static void suspend(VMBCHANNEL ch)
 {
-    platform_irq_state s = platform_irq_save();
     ch->state = KMCL_OPENED;
-    platform_irq_restore(s);
     call_state(ch, ch->callbacks.EvtChannelSuspend);
-}
-
-static void free_buffers(VMBCHANNEL ch)
-{
-    free(ch->completions);
-    free(ch->completion_data);
-    free(ch->receive_buffer);
-    free(ch->mdl_pool);
-    ch->completions = NULL;
-    ch->completion_data = ch->receive_buffer = NULL;
-    ch->mdl_pool = NULL;
-    ch->xfer_gpadl = 0;   /* the close tore it down */
 }
 
 NTSTATUS VmbChannelEnable(VMBCHANNEL Channel)
@@ -97,29 +86,13 @@ NTSTATUS VmbChannelEnable(VMBCHANNEL Channel)
         return nt;
     }
 
-    /* descriptor, extension and trailer; a transfer-page packet's
-     * extension holds up to max_chain ranges */
-    ch->receive_size = ch->max_packet + 64 + ch->max_chain * 8;
-    ch->completions = calloc(ch->quota, sizeof(*ch->completions));
-    ch->completion_data = malloc((size_t)ch->quota * ch->max_packet);
-    ch->receive_buffer = malloc(ch->receive_size);
-    ch->mdl_pool = ch->max_chain ? calloc((size_t)ch->quota * ch->max_chain, sizeof(MDL)) : NULL;
-    if (ch->completions == NULL || ch->completion_data == NULL || ch->receive_buffer == NULL ||
-        (ch->max_chain != 0 && ch->mdl_pool == NULL)) {
-        free_buffers(ch);
-        return STATUS_NO_MEMORY;
-    }
-    for (uint32_t i = 0; i < ch->quota; i++) {
-        ch->completions[i].channel = ch;
-        ch->completions[i].data = ch->completion_data + (size_t)i * ch->max_packet;
-        ch->completions[i].mdls = ch->mdl_pool ? ch->mdl_pool + (size_t)i * ch->max_chain : NULL;
-    }
-    ch->outstanding = 0;
-    ch->failed = false;
+    NTSTATUS st = kmcl_receive_alloc(ch);
+    if (!NT_SUCCESS(st))
+        return st;
     status = vmbus_channel_open(&ch->core, &offer, ch->out_pages * 4096, ch->in_pages * 4096, NULL, 0,
                                 kmcl_on_readable, ch, KMCL_TIMEOUT_MS);
     if (status != VMBUS_OK) {
-        free_buffers(ch);
+        kmcl_receive_free(ch);
         return kmcl_status(status);
     }
     ch->state = KMCL_OPENED;   /* opened, not yet delivering */
@@ -127,7 +100,7 @@ NTSTATUS VmbChannelEnable(VMBCHANNEL Channel)
     if (!NT_SUCCESS(opened)) {
         vmbus_channel_close(&ch->core, KMCL_TIMEOUT_MS);
         ch->state = KMCL_DISABLED;
-        free_buffers(ch);
+        kmcl_receive_free(ch);
         return opened;
     }
     if (ch->state != KMCL_OPENED)
@@ -137,6 +110,15 @@ NTSTATUS VmbChannelEnable(VMBCHANNEL Channel)
     return STATUS_SUCCESS;
 }
 
+/* KMCL: Disable and Pause return once the client completed what it holds
+ * (Suspend is where it finishes them). Waits, polling, like every wait
+ * here; a client that never completes is waited for as long as it takes. */
+static void wait_for_held(VMBCHANNEL ch)
+{
+    while (ch->held > 0)
+        platform_wait_until(platform_time_ns() + 1000000);
+}
+
 void VmbChannelDisable(VMBCHANNEL Channel)
 {
     VMBCHANNEL ch = Channel;
@@ -144,13 +126,15 @@ void VmbChannelDisable(VMBCHANNEL Channel)
         return;
     if (ch->state == KMCL_ACTIVE)
         suspend(ch);
+    wait_for_held(ch);
+    kmcl_dispatch(ch);   /* completions that waited for room: now or never */
+    NTSTATUS why = vmbus_channel_rescinded(&ch->core) ? STATUS_DEVICE_REMOVED : STATUS_CANCELLED;
     vmbus_channel_close(&ch->core, KMCL_TIMEOUT_MS);
-    platform_irq_state s = platform_irq_save();
-    kmcl_cancel_transactions(ch, STATUS_CANCELLED);
-    platform_irq_restore(s);
+    kmcl_cancel_sends(ch, why);
+    kmcl_cancel_transactions(ch, why);
     call_state(ch, ch->callbacks.EvtChannelClosed);
     ch->state = KMCL_DISABLED;
-    free_buffers(ch);
+    kmcl_receive_free(ch);
 }
 
 void VmbChannelCleanup(VMBCHANNEL Channel)
@@ -168,8 +152,10 @@ void VmbChannelPause(VMBCHANNEL Channel)
         return;
     if (Channel->state == KMCL_DISABLED)
         Channel->pause_requested = true;
-    else if (Channel->state == KMCL_ACTIVE)
+    else if (Channel->state == KMCL_ACTIVE) {
         suspend(Channel);
+        wait_for_held(Channel);
+    }
 }
 
 void VmbChannelStart(VMBCHANNEL Channel)

@@ -12,11 +12,6 @@ static NTSTATUS create_gpadl(VMBCHANNEL ch, void *va, uint32_t pages, PUINT32 ha
         return STATUS_INSUFFICIENT_RESOURCES;   /* VMBUS_CHANNEL_MAX_GPADLS in use */
     if (status != VMBUS_OK)
         return kmcl_status(status);
-    if (ch->xfer_gpadl == 0) {   /* the transfer page set (kmcl_incoming.c) */
-        ch->xfer_gpadl = h;
-        ch->xfer_va = va;
-        ch->xfer_bytes = pages * 4096;
-    }
     *handle = h;
     return STATUS_SUCCESS;
 }
@@ -64,7 +59,5 @@ void VmbChannelDeleteGpadl(VMBCHANNEL Channel, UINT32 GpadlHandle)
     if (Channel == NULL || GpadlHandle == 0 || Channel->state == KMCL_DISABLED)
         return;   /* disabled: the close tore every GPADL down already */
     /* Blocks until the host has let go, as KMCL does. */
-    if (vmbus_channel_gpadl_teardown(&Channel->core, GpadlHandle, KMCL_TIMEOUT_MS) == VMBUS_OK &&
-        GpadlHandle == Channel->xfer_gpadl)
-        Channel->xfer_gpadl = 0;
+    vmbus_channel_gpadl_teardown(&Channel->core, GpadlHandle, KMCL_TIMEOUT_MS);
 }

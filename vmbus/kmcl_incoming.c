@@ -1,150 +1,314 @@
-/* KMCL incoming packets: the ring's packets become ProcessPacket calls
- * (each copied out once, then validated by the core), completions of our
- * own sends retire their transactions, and VmbChannelPacketComplete ends a
- * received packet's life. */
+/* KMCL incoming packets. The channel's deferred routine (kmcl_dispatch)
+ * reads the ring into receive slots (each packet copied out once, into the
+ * slot, and validated by the core), retires our own sends' completions,
+ * and delivers slots to ProcessPacket in ring order while the channel is
+ * active and under its quota. VmbChannelPacketComplete ends a slot's life;
+ * its completion packet waits in the slot when the ring is full.
+ *
+ * Nothing here calls back into itself: a PacketComplete inside
+ * ProcessPacket only notes that the routine must run again, so a burst of
+ * any length runs in a loop, never deeper on the stack. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/platform.h"
 #include "vmbus/kmcl_private.h"
 
-static struct vmb_packet_completion *take_completion(VMBCHANNEL ch)
-{
-    for (uint32_t i = 0; i < ch->quota; i++)
-        if (!ch->completions[i].in_use)
-            return &ch->completions[i];
-    return NULL;
-}
+/* ---- receive slots ---- */
 
-static void complete_transaction(VMBCHANNEL ch, const struct vmbus_packet *pkt)
+NTSTATUS kmcl_receive_alloc(VMBCHANNEL ch)
 {
-    uint64_t id = pkt->transaction_id;
-    VMBPACKET p = id > 0 && id < KMCL_MAX_TRANSACTIONS ? ch->transactions[id] : NULL;
-    if (p == NULL)
-        return;   /* not ours, or already cancelled: a late or forged completion */
-    ch->transactions[id] = NULL;
-    if (p->reply != NULL) {
-        p->reply_length = pkt->payload_len < p->reply_capacity ? pkt->payload_len : p->reply_capacity;
-        memcpy(p->reply, pkt->payload, p->reply_length);
+    ch->slot_count = ch->quota;
+    ch->slot_bytes = ch->max_packet + KMCL_RECV_OVERHEAD;
+    ch->big_bytes = ch->in_pages * 4096;   /* no packet in the ring is larger */
+    ch->slots = calloc(ch->slot_count, sizeof(*ch->slots));
+    ch->slot_data = malloc((size_t)ch->slot_count * ch->slot_bytes);
+    ch->big = malloc(ch->big_bytes);
+    if (ch->slots == NULL || ch->slot_data == NULL || ch->big == NULL) {
+        kmcl_receive_free(ch);
+        return STATUS_NO_MEMORY;
     }
-    p->status = STATUS_SUCCESS;
-    p->done = true;
-    if (p->completion != NULL)
-        p->completion(p, STATUS_SUCCESS, (PVOID)pkt->payload, pkt->payload_len);
-}
-
-/* The transfer page set of a channel is the first GPADL its client created
- * (netvsc's receive buffer: NVSP has it created before anything else); the
- * host names it by an id of the client's protocol, which KMCL cannot check.
- * Each range becomes one MDL into that buffer, checked against its size. */
-static NTSTATUS transfer_pages_to_mdls(VMBCHANNEL ch, const struct vmbus_packet *pkt, MDL *mdls)
-{
-    struct vmbus_xfer_pages x;
-    if (mdls == NULL || ch->xfer_gpadl == 0 || vmbus_xfer_pages_parse(pkt, &x) != VMBUS_RING_OK)
-        return STATUS_NOT_SUPPORTED;
-    if (x.range_count == 0 || x.range_count > ch->max_chain)
-        return STATUS_INVALID_PARAMETER;
-    for (uint32_t i = 0; i < x.range_count; i++) {
-        struct vmbus_xfer_range r = vmbus_xfer_pages_range(&x, i);
-        if (r.byte_count == 0 || r.byte_offset >= ch->xfer_bytes || r.byte_count > ch->xfer_bytes - r.byte_offset)
-            return STATUS_INVALID_PARAMETER;   /* outside the set: the host is at fault */
-        uint8_t *va = ch->xfer_va + r.byte_offset;
-        mdls[i] = (MDL){ i + 1 < x.range_count ? &mdls[i + 1] : NULL, (PVOID)((uintptr_t)va & ~(uintptr_t)4095),
-                         (UINT32)((uintptr_t)va & 4095), r.byte_count };
+    for (uint32_t i = 0; i < ch->slot_count; i++) {
+        ch->slots[i].channel = ch;
+        ch->slots[i].buf = ch->slot_data + (size_t)i * ch->slot_bytes;
     }
+    ch->ready_head = ch->ready_tail = ch->reply_head = ch->reply_tail = NULL;
+    ch->held = 0;
+    ch->big_in_use = false;
+    ch->failed = false;
     return STATUS_SUCCESS;
 }
 
-/* Delivers what the ring holds while the channel is active and under its
- * quota. Runs with interrupts off. Completions are handled even while
- * paused: they retire our own sends. */
-void kmcl_drain(VMBCHANNEL ch)
+void kmcl_receive_free(VMBCHANNEL ch)
 {
-    uint32_t delivered = 0;
+    for (uint32_t i = 0; ch->slots != NULL && i < ch->slot_count; i++)
+        free(ch->slots[i].mdls);
+    free(ch->slots);
+    free(ch->slot_data);
+    free(ch->big);
+    ch->slots = NULL;
+    ch->slot_data = ch->big = NULL;
+    ch->slot_count = 0;
+}
+
+static void push(struct vmb_packet_completion **head, struct vmb_packet_completion **tail,
+                 struct vmb_packet_completion *c)
+{
+    c->next = NULL;
+    if (*tail != NULL)
+        (*tail)->next = c;
+    else
+        *head = c;
+    *tail = c;
+}
+
+static struct vmb_packet_completion *pop(struct vmb_packet_completion **head, struct vmb_packet_completion **tail)
+{
+    struct vmb_packet_completion *c = *head;
+    if (c != NULL) {
+        *head = c->next;
+        if (*head == NULL)
+            *tail = NULL;
+    }
+    return c;
+}
+
+static struct vmb_packet_completion *free_slot(VMBCHANNEL ch)
+{
+    for (uint32_t i = 0; i < ch->slot_count; i++)
+        if (ch->slots[i].state == SLOT_FREE)
+            return &ch->slots[i];
+    return NULL;
+}
+
+static void release_slot(struct vmb_packet_completion *c)
+{
+    if (c->big)
+        c->channel->big_in_use = false;
+    c->big = false;
+    free(c->mdls);
+    c->mdls = NULL;
+    c->mdl_count = 0;
+    c->state = SLOT_FREE;
+    c->generation++;   /* every handle to this use goes stale */
+}
+
+/* ---- handles: the slot's address, its generation in the top 16 bits
+ * (user and kernel addresses here are below 2^47) ---- */
+
+static VMBPACKETCOMPLETION handle_of(struct vmb_packet_completion *c)
+{
+    return (VMBPACKETCOMPLETION)((uintptr_t)c | (uintptr_t)c->generation << 48);
+}
+
+/* The slot a handle names while that use of it is held; NULL for a stale
+ * or foreign handle. */
+static struct vmb_packet_completion *held_slot(VMBPACKETCOMPLETION h)
+{
+    struct vmb_packet_completion *c = (void *)((uintptr_t)h & (((uintptr_t)1 << 48) - 1));
+    if (c == NULL || c->state != SLOT_HELD || c->generation != (uint16_t)((uintptr_t)h >> 48))
+        return NULL;
+    return c;
+}
+
+/* ---- the ring ---- */
+
+enum read_result { READ_ONE, READ_EMPTY, READ_STALLED };
+
+/* Reads one packet into a free slot (or the big buffer when it does not
+ * fit one). Stalled: there is a packet but nowhere to keep it (a slot
+ * frees at the next PacketComplete), or the channel failed. */
+static enum read_result read_one(VMBCHANNEL ch)
+{
+    struct vmb_packet_completion *c = free_slot(ch);
+    struct vmbus_packet pkt;
+    enum vmbus_ring_result why = VMBUS_RING_OK;
+    bool big = c == NULL;
+    if (ch->failed || (big && ch->big_in_use))
+        return READ_STALLED;
+    int status = vmbus_channel_peek(&ch->core, big ? ch->big : c->buf, big ? ch->big_bytes : ch->slot_bytes, &pkt, &why);
+    if (status != VMBUS_OK && why == VMBUS_RING_BUFFER_TOO_SMALL && !big && !ch->big_in_use) {
+        big = true;
+        status = vmbus_channel_peek(&ch->core, ch->big, ch->big_bytes, &pkt, &why);
+    }
+    if (status == VMBUS_E_BUSY)
+        return READ_EMPTY;
+    if (status != VMBUS_OK) {
+        ch->failed = why != VMBUS_RING_BUFFER_TOO_SMALL;   /* malformed: stop, never guess */
+        return READ_STALLED;
+    }
+    if (pkt.type == VMBUS_PACKET_COMP) {
+        vmbus_channel_consume(&ch->core);   /* pkt points into our copy */
+        kmcl_complete_transaction(ch, &pkt);
+        return READ_ONE;
+    }
+    if (c == NULL)
+        return READ_STALLED;   /* a data packet needs a slot: it stays in the ring */
+    vmbus_channel_consume(&ch->core);
+    platform_irq_state s = platform_irq_save();
+    c->pkt = pkt;
+    c->big = big;
+    ch->big_in_use |= big;
+    c->state = SLOT_READY;
+    push(&ch->ready_head, &ch->ready_tail, c);
+    platform_irq_restore(s);
+    return READ_ONE;
+}
+
+/* Reads what the ring holds, with the host's interrupts masked meanwhile.
+ * It ends unmasked whatever stopped it (paused, stalled): completions of
+ * our own sends must keep waking us. */
+static void read_ring(VMBCHANNEL ch)
+{
+    enum read_result r;
+    if (ch->state == KMCL_DISABLED)
+        return;   /* still opening: what the host wrote meanwhile waits for the open to finish */
     do {
         vmbus_channel_mask(&ch->core);
-        /* Not open yet: a host may write (the IC negotiation) before the
-         * open returns; that waits for start(). */
-        while (ch->state != KMCL_DISABLED && !ch->failed && ch->outstanding < ch->quota) {
-            struct vmbus_packet pkt;
-            enum vmbus_ring_result why;
-            int status = vmbus_channel_peek(&ch->core, ch->receive_buffer, ch->receive_size, &pkt, &why);
-            if (status == VMBUS_E_BUSY)
-                break;
-            if (status != VMBUS_OK) {
-                ch->failed = true;   /* a malformed packet: stop, never guess */
-                break;
-            }
-            bool is_completion = pkt.type == VMBUS_PACKET_COMP;
-            if (!is_completion && ch->state != KMCL_ACTIVE)
-                break;   /* paused: leave data packets in the ring */
-            vmbus_channel_consume(&ch->core);   /* pkt points into our private copy */
-            if (is_completion) {
-                complete_transaction(ch, &pkt);
-                continue;
-            }
-            struct vmb_packet_completion *c = take_completion(ch);
-            uint32_t length = pkt.payload_len <= ch->max_packet ? pkt.payload_len : ch->max_packet;
-            c->in_use = true;
-            c->wants_completion = (pkt.flags & VMBUS_PACKET_FLAG_COMPLETION_REQUESTED) != 0;
-            c->transaction_id = pkt.transaction_id;
-            c->length = length;
-            memcpy(c->data, pkt.payload, length);
-            c->external_status = STATUS_NOT_SUPPORTED;
-            if (pkt.type == VMBUS_PACKET_DATA_XFER_PAGES)
-                c->external_status = transfer_pages_to_mdls(ch, &pkt, c->mdls);
-            ch->outstanding++;
-            delivered++;
-            if (ch->process_packet != NULL)
-                ch->process_packet(ch, c, c->data, length, pkt.type == VMBUS_PACKET_DATA_INBAND ? 0 : VMBUS_CHANNEL_PROCESS_PACKET_FLAG_EXTERNAL_DATA);
-            else
-                VmbChannelPacketComplete(c, NULL, 0);
+        while ((r = read_one(ch)) == READ_ONE)
+            ;
+    } while (vmbus_channel_unmask(&ch->core) && r == READ_EMPTY);   /* came while masked: no interrupt for it */
+}
+
+/* ---- completions we owe the host ---- */
+
+static uint8_t *reply_bytes(struct vmb_packet_completion *c) { return c->big ? c->channel->big : c->buf; }
+
+static int post_reply(VMBCHANNEL ch, struct vmb_packet_completion *c)
+{
+    struct vmbus_packet_out out = { c->reply_type, 0, c->pkt.transaction_id, NULL, 0, reply_bytes(c),
+                                    c->reply_length };
+    return vmbus_channel_send(&ch->core, &out);
+}
+
+/* Posts queued completions in order while the ring has room. */
+static void post_replies(VMBCHANNEL ch)
+{
+    platform_irq_state s = platform_irq_save();
+    struct vmb_packet_completion *c;
+    while ((c = ch->reply_head) != NULL && post_reply(ch, c) != VMBUS_E_BUSY) {
+        pop(&ch->reply_head, &ch->reply_tail);
+        release_slot(c);   /* sent, or the channel is gone: either way done */
+    }
+    platform_irq_restore(s);   /* still busy: the host signals once it made room */
+}
+
+/* ---- delivery ---- */
+
+static UINT32 packet_flags(const struct vmb_packet_completion *c)
+{
+    return c->pkt.type == VMBUS_PACKET_DATA_INBAND ? 0 : VMBUS_CHANNEL_PROCESS_PACKET_FLAG_EXTERNAL_DATA;
+}
+
+static void deliver(VMBCHANNEL ch)
+{
+    uint32_t delivered = 0;
+    for (;;) {
+        platform_irq_state s = platform_irq_save();
+        struct vmb_packet_completion *c = NULL;
+        if (ch->state == KMCL_ACTIVE && !ch->failed && ch->held < ch->quota)
+            c = pop(&ch->ready_head, &ch->ready_tail);
+        if (c != NULL) {
+            c->state = SLOT_HELD;
+            ch->held++;
         }
-    } while (ch->state == KMCL_ACTIVE && !ch->failed && ch->outstanding < ch->quota &&
-             vmbus_channel_unmask(&ch->core));
+        platform_irq_restore(s);
+        if (c == NULL)
+            break;
+        delivered++;
+        if (ch->process_packet != NULL)
+            ch->process_packet(ch, handle_of(c), (PVOID)c->pkt.payload, c->pkt.payload_len, packet_flags(c));
+        else
+            VmbChannelPacketComplete(handle_of(c), NULL, 0);
+    }
     if (delivered > 0 && ch->processing_complete != NULL)
         ch->processing_complete(ch, delivered);
+}
+
+/* One at a time per channel: a call while it runs (from a callback, or an
+ * interrupt) only asks for one more round. */
+void kmcl_dispatch(VMBCHANNEL ch)
+{
+    platform_irq_state s = platform_irq_save();
+    bool run = !ch->dispatching && ch->slots != NULL;
+    ch->again = ch->dispatching;
+    ch->dispatching |= run;
+    platform_irq_restore(s);
+    while (run) {
+        post_replies(ch);
+        kmcl_flush_sends(ch);
+        read_ring(ch);
+        deliver(ch);
+        s = platform_irq_save();
+        run = ch->again && ch->slots != NULL;
+        ch->again = false;
+        ch->dispatching = run;
+        platform_irq_restore(s);
+    }
 }
 
 void kmcl_on_readable(struct vmbus_channel *core, void *ctx)
 {
     (void)core;
-    VMBCHANNEL ch = ctx;
-    if (ch->receive_buffer != NULL)
-        kmcl_drain(ch);
+    kmcl_kick(ctx);
+}
+
+/* ---- the client's calls ---- */
+
+/* Ends the client's hold; the completion (type, reply_length bytes at
+ * c->buf) goes out now, or waits in the slot for room in the ring. */
+static void finish(struct vmb_packet_completion *c, bool send_reply)
+{
+    VMBCHANNEL ch = c->channel;
+    platform_irq_state s = platform_irq_save();
+    ch->held--;
+    if (send_reply && ch->state != KMCL_DISABLED &&
+        (ch->reply_head != NULL || post_reply(ch, c) == VMBUS_E_BUSY)) {
+        c->state = SLOT_REPLYING;   /* never dropped: kmcl_dispatch retries it */
+        push(&ch->reply_head, &ch->reply_tail, c);
+    } else {
+        release_slot(c);
+    }
+    platform_irq_restore(s);
+    kmcl_kick(ch);   /* a delivery stalled on the quota or on slots goes on */
+}
+
+/* The completion's bytes go into the slot (they may be the packet's own:
+ * the IC framework answers in place), at most what a slot holds. */
+static void set_reply(struct vmb_packet_completion *c, uint16_t type, const void *buffer, UINT32 length)
+{
+    uint32_t room = c->big ? c->channel->big_bytes : c->channel->slot_bytes;
+    c->reply_type = type;
+    c->reply_length = buffer != NULL ? (length < room ? length : room) : 0;
+    if (c->reply_length > 0)
+        memmove(reply_bytes(c), buffer, c->reply_length);
+    c->pkt.payload = NULL;   /* the packet's bytes are gone from here on */
 }
 
 void VmbChannelPacketComplete(VMBPACKETCOMPLETION Packet, PVOID PacketCompletionBuffer, UINT32 BufSize)
 {
-    if (Packet == NULL || !Packet->in_use)
-        return;
-    VMBCHANNEL ch = Packet->channel;
-    platform_irq_state s = platform_irq_save();
-    if (Packet->wants_completion && ch->state != KMCL_DISABLED) {
-        struct vmbus_packet_out out = { VMBUS_PACKET_COMP, 0, Packet->transaction_id, NULL, 0,
-                                        PacketCompletionBuffer, PacketCompletionBuffer ? BufSize : 0 };
-        vmbus_channel_send(&ch->core, &out);
-    }
-    Packet->in_use = false;
-    ch->outstanding--;
-    if (ch->outstanding + 1 == ch->quota && ch->state == KMCL_ACTIVE)
-        kmcl_drain(ch);   /* the queue stalled on the quota: restart it */
-    platform_irq_restore(s);
+    struct vmb_packet_completion *c = held_slot(Packet);
+    if (c == NULL)
+        return;   /* stale (completed already) or not a packet: never another's */
+    bool wants = (c->pkt.flags & VMBUS_PACKET_FLAG_COMPLETION_REQUESTED) != 0;
+    set_reply(c, VMBUS_PACKET_COMP, PacketCompletionBuffer, BufSize);
+    finish(c, wants);
 }
 
 NTSTATUS HvrtPacketCompleteWithReply(VMBPACKETCOMPLETION Packet, PVOID Buffer, UINT32 Length)
 {
-    if (Packet == NULL || !Packet->in_use)
+    struct vmb_packet_completion *c = held_slot(Packet);
+    if (c == NULL)
         return STATUS_INVALID_PARAMETER_1;
-    VMBCHANNEL ch = Packet->channel;
+    VMBCHANNEL ch = c->channel;
     if (Length > ch->max_packet || (Length != 0 && Buffer == NULL))
         return STATUS_INVALID_PARAMETER_3;
-    struct vmbus_packet_out out = { VMBUS_PACKET_DATA_INBAND, 0, Packet->transaction_id, NULL, 0, Buffer, Length };
-    platform_irq_state s = platform_irq_save();
-    int status = ch->state == KMCL_DISABLED ? VMBUS_E_INVALID : vmbus_channel_send(&ch->core, &out);
-    platform_irq_restore(s);
-    Packet->wants_completion = false;   /* the reply is the answer */
-    VmbChannelPacketComplete(Packet, NULL, 0);
-    return kmcl_status(status);
+    NTSTATUS st = ch->state == KMCL_DISABLED           ? STATUS_INVALID_DEVICE_STATE
+                  : vmbus_channel_rescinded(&ch->core) ? STATUS_DEVICE_REMOVED
+                                                       : STATUS_SUCCESS;
+    set_reply(c, VMBUS_PACKET_DATA_INBAND, Buffer, Length);
+    finish(c, NT_SUCCESS(st));   /* the reply is the answer: no COMP besides */
+    return st;
 }
 
 void VmbChannelPacketDeferToPassive(VMBPACKETCOMPLETION Packet)
@@ -154,24 +318,29 @@ void VmbChannelPacketDeferToPassive(VMBPACKETCOMPLETION Packet)
 
 void VmbChannelPacketFail(VMBPACKETCOMPLETION Packet)
 {
-    if (Packet == NULL || !Packet->in_use)
+    struct vmb_packet_completion *c = held_slot(Packet);
+    if (c == NULL)
         return;
-    VMBCHANNEL ch = Packet->channel;
-    ch->failed = true;   /* stops the queue, as KMCL does */
-    Packet->in_use = false;
-    ch->outstanding--;
+    c->channel->failed = true;   /* stops the queue, as KMCL does */
+    finish(c, false);
 }
 
 NTSTATUS VmbChannelPacketGetExternalData(VMBPACKETCOMPLETION Packet, UINT32 Flags, PMDL *Mdl)
 {
-    if (Mdl == NULL)
-        return STATUS_INVALID_PARAMETER_3;
-    *Mdl = NULL;
-    if (Packet == NULL || !Packet->in_use)
+    if (Mdl != NULL)
+        *Mdl = NULL;
+    struct vmb_packet_completion *c = held_slot(Packet);
+    if (c == NULL)
         return STATUS_INVALID_PARAMETER_1;
     if (Flags & ~VMBUS_CHANNEL_PACKET_EXTERNAL_DATA_FLAG_READ_ONLY)
         return STATUS_INVALID_PARAMETER_2;
-    if (NT_SUCCESS(Packet->external_status))
-        *Mdl = Packet->mdls;
-    return Packet->external_status;
+    if (Mdl == NULL)
+        return STATUS_INVALID_PARAMETER_3;
+    if (c->mdls == NULL) {
+        NTSTATUS st = kmcl_external_mdls(c->channel, c);
+        if (!NT_SUCCESS(st))
+            return st;
+    }
+    *Mdl = c->mdls;
+    return STATUS_SUCCESS;
 }

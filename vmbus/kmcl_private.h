@@ -2,7 +2,12 @@
  * includes: the objects behind the handles of include/hvrt/vmbus.h. The
  * face keeps KMCL's own state (Disabled, Opened, Active) and the objects a
  * client holds; the protocol lives in the channel core (vmbus/vmbus.h),
- * which the face only calls. */
+ * which the face only calls.
+ *
+ * Locking: one CPU. What the channel's deferred routine (kmcl_dispatch)
+ * shares with the client's calls is touched with interrupts off
+ * (platform_irq_save), which keeps both the SINT and the dispatch routine
+ * out; nothing is held across a callback into the client. */
 #ifndef HVRT_VMBUS_KMCL_PRIVATE_H
 #define HVRT_VMBUS_KMCL_PRIVATE_H
 
@@ -17,21 +22,37 @@
 #define KMCL_DEFAULT_RING_PAGES 8
 #define KMCL_DEFAULT_MAX_PACKET 4096
 #define KMCL_DEFAULT_QUOTA 64
+#define KMCL_MAX_QUOTA 4096
+#define KMCL_RECV_OVERHEAD 64         /* descriptor, a small extension, trailer */
+#define KMCL_MAX_XFER_SETS 4          /* transfer page sets a channel maps */
 
 enum kmcl_state { KMCL_DISABLED, KMCL_OPENED, KMCL_ACTIVE };
 
-/* One received packet, from the ring until VmbChannelPacketComplete. */
+enum kmcl_slot_state {
+    SLOT_FREE,
+    SLOT_READY,      /* read from the ring, waiting for delivery */
+    SLOT_HELD,       /* delivered: the client owns it until PacketComplete */
+    SLOT_REPLYING,   /* completed; its completion waits for room in the ring */
+};
+
+/* One received packet, from the ring until VmbChannelPacketComplete (and
+ * until its completion packet is in the ring). The client's handle is
+ * this address tagged with the slot's generation (kmcl_incoming.c), so a
+ * stale second PacketComplete of a reused slot is recognised. */
 struct vmb_packet_completion {
     VMBCHANNEL channel;
-    bool in_use;
-    bool wants_completion;
-    uint64_t transaction_id;
-    uint32_t length;
-    uint8_t *data;                /* max_packet bytes, copied out of the ring */
-    /* A transfer-page packet: its ranges as an MDL chain into the channel's
-     * transfer page set (max_chain entries), or why there is none. */
-    PMDL mdls;
-    NTSTATUS external_status;
+    enum kmcl_slot_state state;
+    uint16_t generation;
+    bool big;                     /* pkt lives in the channel's big buffer */
+    struct vmb_packet_completion *next;   /* ready or replying list */
+    struct vmbus_packet pkt;      /* points into buf (or the big buffer) */
+    uint8_t *buf;                 /* slot_bytes, the one private copy */
+    /* the completion to post: a COMP, or an in-band reply */
+    uint16_t reply_type;
+    uint32_t reply_length;
+    /* VmbChannelPacketGetExternalData's answer, until the packet completes */
+    MDL *mdls;
+    uint32_t mdl_count;
 };
 
 struct vmb_packet {
@@ -39,11 +60,24 @@ struct vmb_packet {
     PFN_VMB_PACKET_COMPLETION_ROUTINE completion;
     PVOID pointer;
     bool from_allocate;           /* the default completion frees it */
+    bool queued;                  /* waits in the channel's send queue */
+    struct vmb_packet *next;      /* send queue */
+    /* what goes into the ring (a copy, while queued) */
+    uint16_t type, flags;
+    uint32_t length, ext_len;
+    const uint8_t *buffer;
+    uint8_t *copy;                /* the inline data, once queued */
+    uint8_t *ext;                 /* GPA-direct ranges, owned (malloc) */
     /* a synchronous request waits on these */
     volatile bool done;
     NTSTATUS status;
     void *reply;
     uint32_t reply_capacity, reply_length;
+};
+
+struct kmcl_xfer_set {
+    uint16_t id;
+    uint32_t gpadl;               /* 0: unused */
 };
 
 struct vmb_channel {
@@ -61,17 +95,20 @@ struct vmb_channel {
     VMB_CHANNEL_STATE_CHANGE_CALLBACKS callbacks;
     char name[32];
     PVOID pointer;
+    struct kmcl_xfer_set xfer_sets[KMCL_MAX_XFER_SETS];
     /* while enabled */
     struct vmbus_channel core;
-    struct vmb_packet_completion *completions;
-    uint8_t *completion_data, *receive_buffer;
-    uint32_t receive_size;        /* bytes of receive_buffer */
-    MDL *mdl_pool;                /* quota * max_chain MDLs, when max_chain is set */
-    /* The transfer page set: the first GPADL the client created (see
-     * kmcl_incoming.c), what it describes. */
-    uint32_t xfer_gpadl, xfer_bytes;
-    uint8_t *xfer_va;
-    uint32_t outstanding;         /* delivered, not yet completed */
+    struct vmb_packet_completion *slots;
+    uint32_t slot_count, slot_bytes;
+    uint8_t *slot_data;
+    uint8_t *big;                 /* one packet larger than a slot: the ring's size */
+    uint32_t big_bytes;
+    bool big_in_use;
+    struct vmb_packet_completion *ready_head, *ready_tail;
+    struct vmb_packet_completion *reply_head, *reply_tail;
+    uint32_t held;                /* delivered, not yet completed */
+    bool dispatching, again;      /* kmcl_dispatch is running; run it once more */
+    struct vmb_packet *send_head, *send_tail;
     VMBPACKET transactions[KMCL_MAX_TRANSACTIONS];
     uint32_t next_transaction;
 };
@@ -80,14 +117,30 @@ static inline bool kmcl_configurable(VMBCHANNEL ch) { return ch != NULL && ch->s
 
 /* kmcl_channel.c */
 NTSTATUS kmcl_status(int vmbus_status);
-/* kmcl_incoming.c: the core's callback, and the receive loop. */
+/* Runs kmcl_dispatch for the channel soon (now, unless it is running). */
+void kmcl_kick(VMBCHANNEL ch);
+/* kmcl_incoming.c: the core's callback, and the channel's deferred routine:
+ * queued completions and sends out, the ring read, packets delivered. */
 void kmcl_on_readable(struct vmbus_channel *core, void *ctx);
-void kmcl_drain(VMBCHANNEL ch);
-/* kmcl_outgoing.c: ends every outstanding transaction with status. */
+void kmcl_dispatch(VMBCHANNEL ch);
+NTSTATUS kmcl_receive_alloc(VMBCHANNEL ch);
+void kmcl_receive_free(VMBCHANNEL ch);
+/* kmcl_outgoing.c */
+void kmcl_default_completion(VMBPACKET Packet, NTSTATUS Status, PVOID Buffer, UINT32 BufferLength);
+/* kmcl_send.c: the one send path. ext (malloc'd, or NULL) becomes the
+ * packet's; may_queue false: STATUS_BUFFER_OVERFLOW rather than queue. */
+NTSTATUS kmcl_send(VMBPACKET p, const void *buffer, UINT32 length, uint8_t *ext, UINT32 ext_len, UINT32 flags,
+                   bool may_queue);
 void kmcl_cancel_transactions(VMBCHANNEL ch, NTSTATUS status);
-NTSTATUS kmcl_send(VMBPACKET p, const void *buffer, UINT32 length, const void *ext, UINT32 ext_len, UINT32 flags);
-/* kmcl_mdl.c: the GPA-direct ranges of an MDL chain (see there). */
-NTSTATUS kmcl_ranges_from_mdl(PMDL mdl, UINT32 offset, UINT32 length, bool force_length, uint8_t *ext,
-                              uint32_t ext_size, uint32_t *ext_len);
+/* Writes what the send queue holds while the ring has room. */
+void kmcl_flush_sends(VMBCHANNEL ch);
+/* Ends every queued send with status (disable, rescind). */
+void kmcl_cancel_sends(VMBCHANNEL ch, NTSTATUS status);
+void kmcl_complete_transaction(VMBCHANNEL ch, const struct vmbus_packet *pkt);
+/* kmcl_mdl.c: the GPA-direct ranges of an MDL chain, into *ext (malloc). */
+NTSTATUS kmcl_ranges_from_mdl(PMDL mdl, UINT32 offset, UINT32 length, bool force_length, uint8_t **ext,
+                              uint32_t *ext_len);
+/* kmcl_mdl.c: the MDLs of a received packet's external data. */
+NTSTATUS kmcl_external_mdls(VMBCHANNEL ch, struct vmb_packet_completion *c);
 
 #endif

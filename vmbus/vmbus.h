@@ -146,6 +146,12 @@ enum vmbus_channel_state {
 
 #define VMBUS_CHANNEL_MAX_GPADLS 32   /* besides the rings' own */
 
+struct vmbus_channel_gpadl {
+    uint32_t handle;             /* 0: a free slot */
+    void *va;
+    uint32_t pages;
+};
+
 struct vmbus_channel {
     struct vmbus_offer offer;
     void *ring_pages;            /* both rings, one allocation, one GPADL */
@@ -155,7 +161,7 @@ struct vmbus_channel {
     vmbus_channel_fn on_readable;  /* interrupt context: packets wait, room was made, or a rescind */
     void *ctx;
     volatile enum vmbus_channel_state state;
-    uint32_t gpadls[VMBUS_CHANNEL_MAX_GPADLS];   /* the owner's, torn down at close at the latest */
+    struct vmbus_channel_gpadl gpadls[VMBUS_CHANNEL_MAX_GPADLS];   /* the owner's, torn down at close at the latest */
     uint64_t signals_sent;       /* HvSignalEvent calls: the protocol allows few */
 };
 
@@ -186,6 +192,13 @@ int vmbus_channel_gpadl_create(struct vmbus_channel *ch, void *va, uint32_t page
 /* VMBUS_E_INVALID for a handle the channel does not hold (never created,
  * already torn down, or gone with the close). */
 int vmbus_channel_gpadl_teardown(struct vmbus_channel *ch, uint32_t handle, uint64_t timeout_ms);
+/* The memory behind one of the channel's GPADLs; NULL for a handle it does
+ * not hold. */
+const struct vmbus_channel_gpadl *vmbus_channel_gpadl_find(const struct vmbus_channel *ch, uint32_t handle);
+/* The guest memory at gpa, bytes long, when it lies wholly inside one of
+ * the channel's GPADLs (memory the owner shared on purpose); else NULL. A
+ * host that points elsewhere gets nothing. */
+void *vmbus_channel_gpadl_va(const struct vmbus_channel *ch, uint64_t gpa, uint32_t bytes);
 
 /* Writes one packet, signalling the host only when the ring protocol says so. */
 int vmbus_channel_send(struct vmbus_channel *ch, const struct vmbus_packet_out *p);

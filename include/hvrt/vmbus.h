@@ -67,6 +67,7 @@ typedef struct _DEVICE_OBJECT DEVICE_OBJECT, *PDEVICE_OBJECT;
 #define STATUS_NOT_IMPLEMENTED          ((NTSTATUS)0xC0000002)
 #define STATUS_INVALID_PARAMETER        ((NTSTATUS)0xC000000D)
 #define STATUS_NO_SUCH_DEVICE           ((NTSTATUS)0xC000000E)
+#define STATUS_INVALID_DEVICE_REQUEST   ((NTSTATUS)0xC0000010)
 #define STATUS_MORE_PROCESSING_REQUIRED ((NTSTATUS)0xC0000016)
 #define STATUS_NO_MEMORY                ((NTSTATUS)0xC0000017)
 #define STATUS_BUFFER_TOO_SMALL         ((NTSTATUS)0xC0000023)
@@ -77,6 +78,8 @@ typedef struct _DEVICE_OBJECT DEVICE_OBJECT, *PDEVICE_OBJECT;
 #define STATUS_INVALID_PARAMETER_3      ((NTSTATUS)0xC00000F1)
 #define STATUS_INVALID_PARAMETER_4      ((NTSTATUS)0xC00000F2)
 #define STATUS_INVALID_PARAMETER_5      ((NTSTATUS)0xC00000F3)
+#define STATUS_INVALID_PARAMETER_6      ((NTSTATUS)0xC00000F4)
+#define STATUS_INVALID_PARAMETER_7      ((NTSTATUS)0xC00000F5)
 #define STATUS_CANCELLED                ((NTSTATUS)0xC0000120)
 #define STATUS_INVALID_DEVICE_STATE     ((NTSTATUS)0xC0000184)
 #define STATUS_IO_TIMEOUT               ((NTSTATUS)0xC00000B5)
@@ -199,8 +202,21 @@ NTSTATUS VmbChannelPacketGetExternalData(VMBPACKETCOMPLETION Packet, UINT32 Flag
 
 /* hvrt's extension: answer a received packet with an in-band packet that
  * carries its transaction id (how integration services reply), then
- * complete it. Callable from ProcessPacket. */
+ * complete it. Callable from ProcessPacket. A full ring delays the reply;
+ * it is never dropped. */
 NTSTATUS HvrtPacketCompleteWithReply(VMBPACKETCOMPLETION Packet, PVOID Buffer, UINT32 Length);
+
+/* hvrt's extension: the transfer page set SetId of the host's transfer-page
+ * packets is the GPADL GpadlHandle the client created (netvsc: the receive
+ * buffer, whose id the client told the host in its own protocol). KMCL
+ * needs this link to describe such a packet's ranges as MDLs; the device
+ * protocol makes it, which KMCL does not parse. GpadlHandle 0 unmaps. */
+NTSTATUS HvrtChannelMapTransferPageSet(VMBCHANNEL Channel, UINT16 SetId, UINT32 GpadlHandle);
+
+/* hvrt's counterpart of MmGetSystemAddressForMdlSafe: where an MDL's bytes
+ * are, for MDLs hvrt hands out (GetExternalData: memory the client shared
+ * through a GPADL, already mapped) and the client's own. */
+PVOID HvrtMdlVirtualAddress(PMDL Mdl);
 
 /* ---- outgoing packets ---- */
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tests/unit/kmcl_fixture.h"
+#include <hvrt/runtime.h>
 #include "arch/platform.h"
 #include "vmbus/vmbus.h"
 
@@ -384,7 +385,7 @@ static void test_packet_fail_stops_the_queue(void)
     on_packet = FAIL;
     send_inband(ch, "refused");
     CHECK_EQ(packets_delivered, 1);
-    CHECK_EQ(external_data_status, STATUS_NOT_SUPPORTED);   /* hosts send a guest no external data */
+    CHECK_EQ(external_data_status, STATUS_INVALID_DEVICE_REQUEST);   /* an in-band packet has no external data */
     CHECK(external_data_mdl == NULL, "no MDL handed out");
     on_packet = COMPLETE;
     send_inband(ch, "after the failure");
@@ -581,7 +582,9 @@ static void test_send_refuses_bad_arguments(void)
     CHECK_EQ(VmbPacketSendWithExternalPfns(p, NULL, 0, pfns, 0, WAIT), STATUS_INVALID_PARAMETER);
     CHECK_EQ(VmbPacketSendWithExternalPfns(p, NULL, 0, pfns, 65, WAIT), STATUS_INVALID_PARAMETER);
     VmbPacketFree(p);
-    VmbChannelPause(ch);   /* Opened, not Active: no synchronous requests */
+    VmbChannelPause(ch);   /* paused stops delivery, not sends: the completion still comes */
+    CHECK_EQ(VmbChannelSendSynchronousRequest(ch, "x", 2, NULL, 0, NULL, NULL, NULL), STATUS_SUCCESS);
+    VmbChannelDisable(ch);
     CHECK_EQ(VmbChannelSendSynchronousRequest(ch, "x", 2, NULL, 0, NULL, NULL, NULL), STATUS_INVALID_DEVICE_STATE);
     VmbChannelCleanup(ch);
     shutdown();
@@ -606,27 +609,31 @@ static int send_until_refused(VMBCHANNEL ch, const void *buf, UINT32 len, int li
     return sent;
 }
 
-/* 255 transaction ids per channel: the next send is refused, not queued;
- * Disable cancels every one still waiting. */
+/* 255 transaction ids per channel: the sends after those wait in the
+ * queue for an id (never refused); a zero-timeout request, which may not
+ * queue, is refused; Disable cancels every one, in the ring or queued. */
 static void test_transaction_ids_run_out_and_disable_cancels(void)
 {
     boot();
     VMBCHANNEL ch = enabled_channel(sink_guid, 8);
     NTSTATUS st;
-    CHECK_EQ(send_until_refused(ch, "pending", 8, 300, &st), 255);
-    CHECK_EQ(st, STATUS_INSUFFICIENT_RESOURCES);
-    CHECK_EQ(VmbChannelSendSynchronousRequest(ch, "one more", 9, NULL, 0, NULL, NULL, NULL), STATUS_BUFFER_OVERFLOW);
+    CHECK_EQ(send_until_refused(ch, "pending", 8, 300, &st), 300);
+    CHECK_EQ(st, STATUS_SUCCESS);
+    LARGE_INTEGER no_wait = { 0 };
+    CHECK_EQ(VmbChannelSendSynchronousRequest(ch, "one more", 9, NULL, 0, NULL, NULL, &no_wait), STATUS_BUFFER_OVERFLOW);
     CHECK_EQ(counters().packets_sunk, 255);
+    CHECK_EQ(sends_cancelled + sends_completed, 0);
     VmbChannelDisable(ch);
-    CHECK_EQ(sends_cancelled, 255);
+    CHECK_EQ(sends_cancelled, 300);
     CHECK_EQ(sends_completed, 0);
     VmbChannelCleanup(ch);
     shutdown();
 }
 
-/* A host that stops reading: the send waits out its 5 s and gives up with
- * STATUS_INSUFFICIENT_RESOURCES, and the id it took is free again. */
-static void test_full_ring_send_gives_up(void)
+/* A host that stops reading: sends queue at once (no waiting, no refusal)
+ * and go out, in order, once the host reads again; a zero-timeout request
+ * is refused rather than queued. */
+static void test_full_ring_sends_queue_and_drain(void)
 {
     boot();
     VMBCHANNEL ch = enabled_channel(sink_guid, 1);
@@ -634,18 +641,22 @@ static void test_full_ring_send_gives_up(void)
     static char chunk[512];
     NTSTATUS st;
     uint64_t t0 = platform_time_ns();
-    int sent = send_until_refused(ch, chunk, sizeof(chunk), 64, &st);
-    CHECK_EQ(st, STATUS_INSUFFICIENT_RESOURCES);
-    CHECK(sent > 0 && sent < 8, "one page of ring holds a few: %d", sent);
-    CHECK(platform_time_ns() - t0 >= 5000000000ull, "waited for room first");
+    CHECK_EQ(send_until_refused(ch, chunk, sizeof(chunk), 64, &st), 64);
+    CHECK_EQ(st, STATUS_SUCCESS);
+    CHECK(platform_time_ns() - t0 < 1000000, "no send waited");
+    uint64_t in_ring = counters().packets_sunk;
+    CHECK_EQ(in_ring, 0);
     LARGE_INTEGER no_wait = { 0 };
     CHECK_EQ(VmbChannelSendSynchronousRequest(ch, chunk, sizeof(chunk), NULL, 0, NULL, NULL, &no_wait),
              STATUS_BUFFER_OVERFLOW);
 
-    set_faults((struct hvsim_vmbus_faults){ 0 });   /* the host catches up */
-    CHECK_EQ(counters().packets_sunk, (uint64_t)sent);
+    set_faults((struct hvsim_vmbus_faults){ 0 });   /* the host catches up, and signals room */
+    for (int i = 0; i < 100 && counters().packets_sunk < 64; i++)
+        hvrt_sleep_us(1000);
+    CHECK_EQ(counters().packets_sunk, 64);
+    CHECK_EQ(sends_cancelled + sends_completed, 0);   /* the sink never completes */
     VmbChannelDisable(ch);
-    CHECK_EQ(sends_cancelled, sent);   /* only the ones in the ring were waiting */
+    CHECK_EQ(sends_cancelled, 64);
     VmbChannelCleanup(ch);
     shutdown();
 }
@@ -823,7 +834,7 @@ int main(void)
     RUN_TEST(test_external_mdl_reaches_the_host);
     RUN_TEST(test_send_refuses_bad_arguments);
     RUN_TEST(test_transaction_ids_run_out_and_disable_cancels);
-    RUN_TEST(test_full_ring_send_gives_up);
+    RUN_TEST(test_full_ring_sends_queue_and_drain);
     RUN_TEST(test_late_completion_is_ignored);
     RUN_TEST(test_enable_failures_leave_nothing_behind);
     RUN_TEST(test_gpadls_from_mdls);

@@ -37,10 +37,30 @@ static void evt_suspend(VMBCHANNEL ch) { (void)ch; note('S'); }
 static void evt_started(VMBCHANNEL ch) { (void)ch; note('T'); }
 static void evt_post_started(VMBCHANNEL ch) { (void)ch; note('P'); }
 
+/* What ProcessPacket saw, and whether it keeps the packet. */
+static int delivered;
+static bool hold;
+static VMBPACKETCOMPLETION held[8];
+static int held_count;
+static uintptr_t stack_low, stack_high;   /* ProcessPacket's frame, over a burst */
+
 static void evt_packet(VMBCHANNEL ch, VMBPACKETCOMPLETION pc, PVOID buf, UINT32 len, UINT32 flags)
 {
     (void)ch, (void)buf, (void)len, (void)flags;
-    VmbChannelPacketComplete(pc, NULL, 0);
+    uintptr_t here = (uintptr_t)&here;
+    stack_low = stack_low == 0 || here < stack_low ? here : stack_low;
+    stack_high = here > stack_high ? here : stack_high;
+    delivered++;
+    if (hold && held_count < 8)
+        held[held_count++] = pc;
+    else
+        VmbChannelPacketComplete(pc, NULL, 0);
+}
+
+static void send_plain(VMBCHANNEL ch, const char *text)
+{
+    VMBPACKET p = VmbPacketAllocate(ch);
+    CHECK_EQ(VmbPacketSend(p, (PVOID)text, (UINT32)strlen(text) + 1, NULL, 0), STATUS_SUCCESS);
 }
 
 static VMBCHANNEL channel(const GUID *type)
@@ -55,6 +75,9 @@ static VMBCHANNEL channel(const GUID *type)
     VMBCHANNEL ch = fixture_client(type, &cb, evt_packet, NULL, NULL);
     events[0] = '\0';
     disable_in_opened = false;
+    delivered = held_count = 0;
+    hold = false;
+    stack_low = stack_high = 0;
     return ch;
 }
 
@@ -112,9 +135,120 @@ static void test_disable_inside_opened(void)
     shutdown();
 }
 
+/* A second PacketComplete of a packet already completed must not complete
+ * the packet that reused its place (quota 1: the very next one). */
+static void test_stale_second_complete_is_ignored(void)
+{
+    boot();
+    VMBCHANNEL ch = channel(echo_guid);
+    VmbChannelSetTransactionQuota(ch, 1);
+    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    hold = true;
+    send_plain(ch, "first");
+    CHECK_EQ(delivered, 1);
+    VMBPACKETCOMPLETION first = held[0];
+    VmbChannelPacketComplete(first, NULL, 0);
+    send_plain(ch, "second");
+    CHECK_EQ(delivered, 2);   /* held, in the place "first" had */
+    VmbChannelPacketComplete(first, NULL, 0);   /* stale */
+    send_plain(ch, "third");
+    CHECK_EQ(delivered, 2);   /* "second" is still held: the quota holds "third" back */
+    VmbChannelPacketComplete(held[1], NULL, 0);
+    CHECK_EQ(delivered, 3);
+    VmbChannelPacketComplete(held[2], NULL, 0);
+    VmbChannelCleanup(ch);
+    shutdown();
+}
+
+/* Quota 1, ProcessPacket completing each packet at once, a long burst:
+ * the stack must not grow with the burst (it grew a frame set per packet). */
+static void test_quota_one_burst_does_not_recurse(void)
+{
+    boot();
+    VMBCHANNEL ch = channel(echo_guid);
+    VmbChannelSetTransactionQuota(ch, 1);
+    CHECK_EQ(VmbClientChannelInitSetRingBufferPageCount(ch, 16, 16), STATUS_SUCCESS);
+    VmbChannelPause(ch);
+    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    for (int i = 0; i < 500; i++)
+        send_plain(ch, "burst");   /* echoed while paused: they wait */
+    CHECK_EQ(delivered, 0);
+    VmbChannelStart(ch);
+    CHECK_EQ(delivered, 500);
+    CHECK(stack_high - stack_low < 2048, "ProcessPacket's frame moved %lu bytes over the burst",
+          (unsigned long)(stack_high - stack_low));
+    VmbChannelCleanup(ch);
+    shutdown();
+}
+
+/* Paused: no delivery, but the inbound ring is not left masked, so the
+ * completion of our own request comes at once (it waited for Start). */
+static void test_paused_channel_still_gets_completions(void)
+{
+    boot();
+    VMBCHANNEL ch = channel(echo_guid);
+    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    VmbChannelPause(ch);
+    send_plain(ch, "data first");   /* its echo arrives while paused */
+    char reply[16] = { 0 };
+    UINT32 size = sizeof(reply);
+    LARGE_INTEGER timeout = { -10000000 };   /* 1 s */
+    uint64_t t0 = platform_time_ns();
+    CHECK_EQ(VmbChannelSendSynchronousRequest(ch, "ping", 5, NULL, 0, reply, &size, &timeout), STATUS_SUCCESS);
+    CHECK(platform_time_ns() - t0 < 100000000ull, "the completion took %llu ms",
+          (unsigned long long)((platform_time_ns() - t0) / 1000000));
+    CHECK_EQ(delivered, 0);   /* paused all along */
+    VmbChannelStart(ch);
+    CHECK_EQ(delivered, 1);
+    VmbChannelCleanup(ch);
+    shutdown();
+}
+
+/* The client still holds packets when it disables: Disable waits until
+ * they are completed (here from deferred work, as a client finishing them
+ * asynchronously would), and frees nothing before. */
+static void complete_held_later(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < held_count; i++)
+        VmbChannelPacketComplete(held[i], NULL, 0);
+    held_count = 0;
+}
+static void evt_suspend_defers(VMBCHANNEL ch)
+{
+    (void)ch;
+    note('S');
+    platform_defer(complete_held_later, NULL);   /* "complete held packets (async is fine; KMCL waits)" */
+}
+
+static void test_disable_waits_for_held_packets(void)
+{
+    boot();
+    VMBCHANNEL ch = channel(echo_guid);
+    VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb;
+    VMB_CHANNEL_STATE_CHANGE_CALLBACKS_INIT(&cb);
+    cb.EvtChannelSuspend = evt_suspend_defers;
+    cb.EvtChannelClosed = evt_closed;
+    CHECK_EQ(VmbChannelInitSetStateChangeCallbacks(ch, &cb), STATUS_SUCCESS);
+    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    hold = true;
+    send_plain(ch, "kept");
+    send_plain(ch, "kept too");
+    CHECK_EQ(held_count, 2);
+    VmbChannelDisable(ch);
+    CHECK_EQ(held_count, 0);   /* Disable returned only after they were completed */
+    CHECK(strcmp(events, "SC") == 0, "events: %s", events);
+    VmbChannelCleanup(ch);
+    shutdown();
+}
+
 int main(void)
 {
     RUN_TEST(test_disable_after_rescind_tears_gpadls_down_before_release);
     RUN_TEST(test_disable_inside_opened);
+    RUN_TEST(test_stale_second_complete_is_ignored);
+    RUN_TEST(test_quota_one_burst_does_not_recurse);
+    RUN_TEST(test_paused_channel_still_gets_completions);
+    RUN_TEST(test_disable_waits_for_held_packets);
     return check_summary();
 }
