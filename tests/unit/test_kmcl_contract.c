@@ -337,7 +337,7 @@ static void test_rescind_ends_synchronous_requests_at_once(void)
     boot();
     VMBCHANNEL ch = channel(sink_guid, 4);
     CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
-    platform_defer(rescind_now, (void *)(uintptr_t)vmbus_channel_offer(&ch->core)->relid);
+    hvrt_defer(rescind_now, (void *)(uintptr_t)vmbus_channel_offer(&ch->core)->relid);
     uint64_t t0 = platform_time_ns();
     LARGE_INTEGER ten_s = { -100000000 };
     CHECK_EQ(VmbChannelSendSynchronousRequest(ch, "never answered", 15, NULL, 0, NULL, NULL, &ten_s),

@@ -218,7 +218,7 @@ static void evt_suspend_defers(VMBCHANNEL ch)
 {
     (void)ch;
     note('S');
-    platform_defer(complete_held_later, NULL);   /* "complete held packets (async is fine; KMCL waits)" */
+    hvrt_defer(complete_held_later, NULL);   /* "complete held packets (async is fine; KMCL waits)" */
 }
 
 static void test_disable_waits_for_held_packets(void)
