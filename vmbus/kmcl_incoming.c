@@ -200,6 +200,23 @@ static UINT32 packet_flags(const struct vmb_packet_completion *c)
     return c->pkt.type == VMBUS_PACKET_DATA_INBAND ? 0 : VMBUS_CHANNEL_PROCESS_PACKET_FLAG_EXTERNAL_DATA;
 }
 
+/* What ProcessPacket gets: the payload, or in a pipe the data after the
+ * pipe header (a malformed header fails the channel; other pipe messages
+ * than data are completed unseen). false: nothing to deliver. */
+static bool contents(VMBCHANNEL ch, struct vmb_packet_completion *c, const uint8_t **data, uint32_t *size)
+{
+    *data = c->pkt.payload;
+    *size = c->pkt.payload_len;
+    if (!(ch->flags & VMBUS_CHANNEL_INIT_FLAG_IS_PIPE) || c->pkt.type != VMBUS_PACKET_DATA_INBAND)
+        return true;
+    uint32_t type;
+    if (vmbus_pipe_parse(c->pkt.payload, c->pkt.payload_len, &type, data, size) != VMBUS_RING_OK) {
+        ch->failed = true;
+        return false;
+    }
+    return type == VMBUS_PIPE_DATA;
+}
+
 static void deliver(VMBCHANNEL ch)
 {
     uint32_t delivered = 0;
@@ -215,11 +232,14 @@ static void deliver(VMBCHANNEL ch)
         platform_irq_restore(s);
         if (c == NULL)
             break;
-        delivered++;
-        if (ch->process_packet != NULL)
-            ch->process_packet(ch, handle_of(c), (PVOID)c->pkt.payload, c->pkt.payload_len, packet_flags(c));
-        else
+        const uint8_t *data;
+        uint32_t size;
+        if (!contents(ch, c, &data, &size) || ch->process_packet == NULL) {
             VmbChannelPacketComplete(handle_of(c), NULL, 0);
+            continue;
+        }
+        delivered++;
+        ch->process_packet(ch, handle_of(c), (PVOID)data, size, packet_flags(c));
     }
     if (delivered > 0 && ch->processing_complete != NULL)
         ch->processing_complete(ch, delivered);

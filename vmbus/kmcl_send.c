@@ -152,7 +152,7 @@ void kmcl_cancel_sends(VMBCHANNEL ch, NTSTATUS status)
  * send returns. */
 static bool queue(VMBCHANNEL ch, VMBPACKET p)
 {
-    if (p->length > 0) {
+    if (p->length > 0 && p->copy == NULL) {
         p->copy = malloc(p->length);
         if (p->copy == NULL)
             return false;
@@ -169,6 +169,8 @@ static bool queue(VMBCHANNEL ch, VMBPACKET p)
     return true;
 }
 
+static bool is_pipe(VMBCHANNEL ch) { return (ch->flags & VMBUS_CHANNEL_INIT_FLAG_IS_PIPE) != 0; }
+
 static NTSTATUS check(VMBCHANNEL ch, VMBPACKET p, UINT32 length, const void *buffer, UINT32 ext_len, UINT32 flags)
 {
     if (ch->state == KMCL_DISABLED)
@@ -177,6 +179,13 @@ static NTSTATUS check(VMBCHANNEL ch, VMBPACKET p, UINT32 length, const void *buf
         return STATUS_DEVICE_REMOVED;
     if (p->queued || (length != 0 && buffer == NULL) || (flags & ~VMBUS_CHANNEL_FORMAT_FLAGS))
         return STATUS_INVALID_PARAMETER;
+    /* A pipe carries datagrams: no transactions, no external memory. */
+    if (is_pipe(ch) && ext_len != 0)
+        return STATUS_NOT_SUPPORTED;
+    if (is_pipe(ch) && ((flags & VMBUS_CHANNEL_FORMAT_FLAG_WAIT_FOR_COMPLETION) || length > VMBUS_PIPE_MAX_PAYLOAD))
+        return STATUS_INVALID_PARAMETER;
+    if (is_pipe(ch))
+        ext_len = sizeof(struct vmbus_pipe_header);   /* counts like one for the ring's size */
     /* The client's maximum bounds what it sends; the ring must hold it too. */
     uint32_t size = vmbus_ring_packet_size(ext_len, length);
     if (length > ch->max_packet || size == 0 || size >= ch->out_pages * 4096)
@@ -204,6 +213,14 @@ NTSTATUS kmcl_send(VMBPACKET p, const void *buffer, UINT32 length, uint8_t *ext,
     p->copy = NULL;
     p->done = false;
     p->status = STATUS_PENDING;
+    if (is_pipe(ch)) {
+        /* The pipe header goes before the data: the packet's own copy. */
+        p->copy = malloc(sizeof(struct vmbus_pipe_header) + length);
+        if (p->copy == NULL)
+            return STATUS_INSUFFICIENT_RESOURCES;
+        p->length = vmbus_pipe_build(p->copy, sizeof(struct vmbus_pipe_header) + length, VMBUS_PIPE_DATA, buffer, length);
+        p->buffer = p->copy;
+    }
 
     platform_irq_state s = platform_irq_save();
     int status = ch->send_head == NULL ? write_one(ch, p) : VMBUS_E_BUSY;   /* never overtake the queue */
@@ -217,7 +234,8 @@ NTSTATUS kmcl_send(VMBPACKET p, const void *buffer, UINT32 length, uint8_t *ext,
         return STATUS_SUCCESS;
     }
     free(ext);   /* not sent, not queued: the packet is the caller's again */
-    p->ext = NULL;
+    free(p->copy);
+    p->ext = p->copy = NULL;
     if (status == VMBUS_E_BUSY)
         return may_queue ? STATUS_INSUFFICIENT_RESOURCES : STATUS_BUFFER_OVERFLOW;
     return kmcl_status(status);

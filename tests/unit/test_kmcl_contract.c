@@ -347,6 +347,88 @@ static void test_rescind_ends_synchronous_requests_at_once(void)
     shutdown();
 }
 
+/* VMBUS_CHANNEL_INIT_FLAG_IS_PIPE: the pipe header goes on every send and
+ * comes off every received packet (the echo returns ours); the data comes
+ * exact, not padded to 8. No transactions, no external memory; a bad
+ * header from the host stops the queue. */
+static void test_pipe_mode_both_ways(void)
+{
+    boot();
+    VMBCHANNEL ch = channel(echo_guid, 4);
+    CHECK_EQ(VmbChannelInitSetFlags(ch, VMBUS_CHANNEL_INIT_FLAG_IS_PIPE), STATUS_SUCCESS);
+    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    VMBPACKET p = VmbPacketAllocate(ch);
+    CHECK_EQ(VmbPacketSend(p, "hello pipe", 11, NULL, 0), STATUS_SUCCESS);
+    CHECK_EQ(delivered, 1);
+    CHECK(last_length == 11 && memcmp(last_bytes, "hello pipe", 11) == 0, "%u bytes", last_length);
+    p = VmbPacketAllocate(ch);
+    CHECK_EQ(VmbPacketSend(p, "x", 2, NULL, WAIT), STATUS_INVALID_PARAMETER);
+    uint8_t *page = pattern_pages(1);
+    MDL one = { NULL, page, 0, 8 };
+    CHECK_EQ(VmbPacketSendWithExternalMdl(p, "x", 2, &one, 0, 0, WAIT), STATUS_NOT_SUPPORTED);
+    VmbPacketFree(p);
+    platform_pages_free(page, 1);
+    VmbChannelCleanup(ch);
+
+    ch = channel(sink_guid, 4);
+    CHECK_EQ(VmbChannelInitSetFlags(ch, VMBUS_CHANNEL_INIT_FLAG_IS_PIPE), STATUS_SUCCESS);
+    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    struct { uint32_t type, size; char data[8]; } bad = { VMBUS_PIPE_DATA, 100, "short" };
+    inject(ch, VMBUS_PACKET_DATA_INBAND, 1, NULL, 0, &bad, sizeof(bad));
+    CHECK_EQ(delivered, 0);   /* claims 100 bytes in 8: never delivered */
+    struct { uint32_t type, size; char data[8]; } good = { VMBUS_PIPE_DATA, 5, "fine" };
+    inject(ch, VMBUS_PACKET_DATA_INBAND, 2, NULL, 0, &good, sizeof(good));
+    CHECK_EQ(delivered, 0);   /* the queue stopped at the bad one */
+    VmbChannelCleanup(ch);
+    shutdown();
+}
+
+/* Ported code calls through KMCL_CLIENT_INTERFACE_V1. */
+_Static_assert(sizeof(KMCL_CLIENT_INTERFACE_V1) == sizeof(INTERFACE) + 41 * sizeof(void *), "41 pointers");
+
+static void test_calls_through_the_interface_table(void)
+{
+    boot();
+    KMCL_CLIENT_INTERFACE_V1 kmcl;
+    GUID other = KMCL_CLIENT_INTERFACE_TYPE;
+    other.Data1++;
+    CHECK_EQ(HvrtKmclQueryInterface(&other, (PINTERFACE)&kmcl, sizeof(kmcl), KMCL_CLIENT_INTERFACE_VERSION_V1),
+             STATUS_NOT_SUPPORTED);
+    CHECK_EQ(HvrtKmclQueryInterface(&KMCL_CLIENT_INTERFACE_TYPE, (PINTERFACE)&kmcl, sizeof(kmcl), 2),
+             STATUS_NOT_SUPPORTED);
+    CHECK_EQ(HvrtKmclQueryInterface(&KMCL_CLIENT_INTERFACE_TYPE, (PINTERFACE)&kmcl, sizeof(INTERFACE),
+                                    KMCL_CLIENT_INTERFACE_VERSION_V1),
+             STATUS_BUFFER_TOO_SMALL);
+    CHECK_EQ(HvrtKmclQueryInterface(&KMCL_CLIENT_INTERFACE_TYPE, (PINTERFACE)&kmcl, sizeof(kmcl),
+                                    KMCL_CLIENT_INTERFACE_VERSION_LATEST),
+             STATUS_SUCCESS);
+    CHECK_EQ(kmcl.Size, sizeof(kmcl));
+    CHECK_EQ(kmcl.Interface.Version, KMCL_CLIENT_INTERFACE_VERSION_V1);
+    kmcl.InterfaceReference(kmcl.Context);
+
+    VMBCHANNEL ch = NULL;
+    CHECK_EQ(kmcl.VmbChannelAllocate(NULL, FALSE, &ch), STATUS_SUCCESS);
+    CHECK_EQ(kmcl.VmbClientChannelInitSetTargetPnp(ch, echo_guid, NULL, NULL), STATUS_SUCCESS);
+    CHECK_EQ(kmcl.VmbClientChannelInitSetRingBufferPageCount(ch, 4, 4), STATUS_SUCCESS);
+    CHECK_EQ(kmcl.VmbChannelInitSetProcessPacketCallbacks(ch, evt_packet, NULL), STATUS_SUCCESS);
+    kmcl.VmbChannelSetPointer(ch, &kmcl);
+    CHECK(kmcl.VmbChannelGetPointer(ch) == &kmcl, "pointer");
+    CHECK_EQ(kmcl.VmbChannelEnable(ch), STATUS_SUCCESS);
+    char reply[16] = { 0 };
+    UINT32 size = sizeof(reply);
+    CHECK_EQ(kmcl.VmbChannelSendSynchronousRequest(ch, "table", 6, NULL, 0, reply, &size, NULL), STATUS_SUCCESS);
+    CHECK(strcmp(reply, "table") == 0, "echoed: %s", reply);
+    delivered = 0;
+    VMBPACKET p = kmcl.VmbPacketAllocate(ch);
+    CHECK(kmcl.VmbPacketGetChannel(p) == ch, "packet's channel");
+    CHECK_EQ(kmcl.VmbPacketSend(p, "plain", 6, NULL, 0), STATUS_SUCCESS);
+    CHECK_EQ(delivered, 1);
+    kmcl.VmbChannelDisable(ch);
+    kmcl.VmbChannelCleanup(ch);
+    kmcl.InterfaceDereference(kmcl.Context);
+    shutdown();
+}
+
 int main(void)
 {
     RUN_TEST(test_transfer_pages_become_mdls);
@@ -356,5 +438,7 @@ int main(void)
     RUN_TEST(test_queued_external_mdls_keep_their_ranges);
     RUN_TEST(test_synchronous_request_rules);
     RUN_TEST(test_rescind_ends_synchronous_requests_at_once);
+    RUN_TEST(test_calls_through_the_interface_table);
+    RUN_TEST(test_pipe_mode_both_ways);
     return check_summary();
 }
