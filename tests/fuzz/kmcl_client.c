@@ -27,8 +27,8 @@ static void touch(const void *p, uint32_t len)
 static void on_packet(VMBCHANNEL ch, VMBPACKETCOMPLETION pkt, PVOID buf, UINT32 len, UINT32 flags)
 {
     struct client *c = VmbChannelGetPointer(ch);
-    if (c == NULL || c->ch != ch || len > c->config.max_packet)
-        abort();   /* a packet for nobody, or longer than the client allows */
+    if (c == NULL || c->ch != ch)
+        abort();   /* a packet for nobody (host packets longer than max_packet arrive whole: issue 13) */
     touch(buf, len);
     if (flags & VMBUS_CHANNEL_PROCESS_PACKET_FLAG_EXTERNAL_DATA) {
         PMDL mdl = NULL;
