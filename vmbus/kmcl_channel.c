@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arch/platform.h"
+#include "lib/thread.h"
 #include "vmbus/kmcl_private.h"
 
 NTSTATUS kmcl_status(int status)
@@ -116,7 +117,7 @@ NTSTATUS VmbChannelEnable(VMBCHANNEL Channel)
 static void wait_for_held(VMBCHANNEL ch)
 {
     while (ch->held > 0)
-        platform_wait_until(platform_time_ns() + 1000000);
+        thread_wait_until(platform_time_ns() + 1000000);
 }
 
 void VmbChannelDisable(VMBCHANNEL Channel)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "arch/platform.h"
+#include "lib/thread.h"
 #include "vmbus/kmcl_private.h"
 
 /* Timeout in 100 ns units: negative relative, positive absolute on the
@@ -45,7 +46,7 @@ static void withdraw(VMBCHANNEL ch, VMBPACKET p)
 static NTSTATUS wait_for(VMBCHANNEL ch, VMBPACKET p, uint64_t deadline)
 {
     while (!p->done && platform_time_ns() < deadline && !vmbus_channel_rescinded(&ch->core))
-        platform_wait_until(deadline);   /* wakes for every interrupt, and polls for lost ones */
+        thread_wait_until(deadline);   /* other threads run; wakes for every interrupt */
     platform_irq_state s = platform_irq_save();
     bool done = p->done;
     if (!done)

@@ -12,17 +12,24 @@
 static const uint32_t versions[] = { NVSP_VERSION_61, NVSP_VERSION_6, NVSP_VERSION_5,
                                      NVSP_VERSION_4,  NVSP_VERSION_2, NVSP_VERSION_1 };
 
-/* One request that wants a completion; reply gets up to *reply_len bytes. */
+/* One request that wants a completion; reply gets up to *reply_len bytes.
+ * Hosts pad their answers to a whole NVSP message whatever the type, and
+ * KMCL refuses an answer larger than the buffer, so the answer lands in a
+ * message-sized buffer first and the caller gets its part. */
 static NTSTATUS request(struct hvrt_nic *nic, const void *msg, uint32_t length, void *reply, uint32_t *reply_len)
 {
     uint8_t padded[NVSP_REQUEST_SIZE] = { 0 };
+    uint64_t answer[NVSP_REPLY_SIZE / 8] = { 0 };
     memcpy(padded, msg, length < sizeof(padded) ? length : sizeof(padded));
     LARGE_INTEGER timeout = { -(int64_t)nic->config.timeout_ms * 10000 };
-    UINT32 size = *reply_len;
-    memset(reply, 0, size);
+    UINT32 size = sizeof(answer);
     NTSTATUS st = VmbChannelSendSynchronousRequest(nic->channel, padded, sizeof(padded), NULL,
-                                                   VMBUS_CHANNEL_FORMAT_FLAG_WAIT_FOR_COMPLETION, reply, &size,
+                                                   VMBUS_CHANNEL_FORMAT_FLAG_WAIT_FOR_COMPLETION, answer, &size,
                                                    &timeout);
+    if (size > *reply_len)
+        size = *reply_len;
+    memset(reply, 0, *reply_len);
+    memcpy(reply, answer, size);
     *reply_len = size;
     if (st == STATUS_DEVICE_REMOVED)
         netvsc_removed(nic);
@@ -94,6 +101,11 @@ static int receive_buffer(struct hvrt_nic *nic)
     nic->recv_buf = share(nic, nic->recv_size, &nic->recv_gpadl);
     if (nic->recv_buf == NULL)
         return -1;
+    /* The host names this buffer by NVSP_RECV_BUF_ID in every transfer-page
+     * packet; KMCL resolves those ranges only once it knows the link. */
+    NTSTATUS mapped = HvrtChannelMapTransferPageSet(nic->channel, NVSP_RECV_BUF_ID, nic->recv_gpadl);
+    if (!NT_SUCCESS(mapped))
+        return fail(nic, "cannot map the transfer page set: NTSTATUS", (uint32_t)mapped);
     struct nvsp_buffer m = { NVSP_RECV_BUF, nic->recv_gpadl, NVSP_RECV_BUF_ID, 0 };
     struct nvsp_recv_buf_complete r;
     uint32_t n = sizeof(r);

@@ -44,6 +44,8 @@ enum nvsp_type {
 /* Requests are zero-padded to this: a host may ignore shorter ones
  * (devices.md 1.2: 40 is what Linux and DPDK send). */
 #define NVSP_REQUEST_SIZE 40u
+/* the most a host answers to one request: a message, with room to spare */
+#define NVSP_REPLY_SIZE 64u
 /* The ack of a received transfer-page packet: type and status (Linux's 8). */
 #define NVSP_ACK_SIZE 8u
 
