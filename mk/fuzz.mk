@@ -94,14 +94,15 @@ fuzz-build: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
 # One line per target, then "N passed, N failed". The seeds and every
 # regression input (tests/fuzz/regressions/<target>/: crashes found before,
 # each kept to fail again if its bug comes back) run first; -runs bounds the
-# work, -max_total_time caps it at 10 s a target. New inputs go to a scratch
+# work, -max_total_time caps it at 10 s a target, -timeout makes an input
+# that hangs a failure with a reproducer. New inputs go to a scratch
 # directory (the first one given): the committed inputs stay as they are.
 fuzz-smoke: fuzz-build
 	@pass=0; fail=0; \
 	for t in $(FUZZ_TARGETS); do \
 	    log=$(FUZZ_DIR)/$$t-smoke.log; mkdir -p $(FUZZ_DIR)/crashes; \
 	    scratch=$(FUZZ_DIR)/smoke-corpus/$$t; rm -rf $$scratch; mkdir -p $$scratch; \
-	    if $(FUZZ_DIR)/$$t -runs=$(FUZZ_SMOKE_RUNS) -max_total_time=10 -seed=1 \
+	    if $(FUZZ_DIR)/$$t -runs=$(FUZZ_SMOKE_RUNS) -max_total_time=10 -timeout=20 -seed=1 \
 	        -artifact_prefix=$(FUZZ_DIR)/crashes/$$t- \
 	        $$scratch tests/fuzz/corpus/$$t $$(ls -d tests/fuzz/regressions/$$t 2>/dev/null) > $$log 2>&1; then \
 	        n=$$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' $$log | tail -1); \

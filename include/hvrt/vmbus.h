@@ -203,7 +203,8 @@ NTSTATUS VmbChannelPacketGetExternalData(VMBPACKETCOMPLETION Packet, UINT32 Flag
 /* hvrt's extension: answer a received packet with an in-band packet that
  * carries its transaction id (how integration services reply), then
  * complete it. Callable from ProcessPacket. A full ring delays the reply;
- * it is never dropped. */
+ * it is never dropped. Length over the maximum packet size:
+ * STATUS_INVALID_PARAMETER_3 and the packet is still held. */
 NTSTATUS HvrtPacketCompleteWithReply(VMBPACKETCOMPLETION Packet, PVOID Buffer, UINT32 Length);
 
 /* hvrt's extension: the transfer page set SetId of the host's transfer-page

@@ -42,7 +42,10 @@ static void on_packet(VMBCHANNEL ch, VMBPACKETCOMPLETION pkt, PVOID buf, UINT32 
         action = 0;
     switch (action) {
     case 3: VmbChannelPacketComplete(pkt, buf, len < 16 ? len : 16); break;
-    case 4: (void)HvrtPacketCompleteWithReply(pkt, buf, len); break;
+    case 4:   /* a reply longer than max_packet is refused and the packet stays ours */
+        if (HvrtPacketCompleteWithReply(pkt, buf, len) == STATUS_INVALID_PARAMETER_3)
+            VmbChannelPacketComplete(pkt, NULL, 0);
+        break;
     case 5: case 6: c->held[c->held_count++] = pkt; break;
     case 7: VmbChannelPacketFail(pkt); break;
     default: VmbChannelPacketComplete(pkt, NULL, 0); break;

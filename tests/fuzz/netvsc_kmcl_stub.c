@@ -18,8 +18,9 @@ struct vmb_channel {
     PVOID pointer;
     PFN_VMB_CHANNEL_PROCESS_PACKET process;
     VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb;
-    uint8_t *xfer_va;                   /* the first GPADL: the receive buffer */
-    uint32_t xfer_bytes, gpadls;
+    uint8_t *xfer_va;                   /* the GPADL mapped as the transfer page set */
+    uint32_t xfer_bytes, xfer_handle, gpadls;
+    struct { uint8_t *va; uint32_t bytes; } gpadl[4];   /* by handle - 0xE1E11 */
     bool removed;
 };
 struct vmb_packet {
@@ -224,16 +225,25 @@ void VmbChannelCleanup(VMBCHANNEL ch)
 NTSTATUS VmbChannelCreateGpadlFromBuffer(VMBCHANNEL ch, UINT32 flags, PVOID buf, UINT32 bytes, PUINT32 handle)
 {
     (void)flags;
-    if (ch->gpadls++ == 0) {
-        ch->xfer_va = buf;
-        ch->xfer_bytes = bytes;
-    }
-    *handle = 0xE1E10 + ch->gpadls;
+    if (ch->gpadls < 4)
+        ch->gpadl[ch->gpadls].va = buf, ch->gpadl[ch->gpadls].bytes = bytes;
+    *handle = 0xE1E11 + ch->gpadls++;
+    return STATUS_SUCCESS;
+}
+NTSTATUS HvrtChannelMapTransferPageSet(VMBCHANNEL ch, UINT16 set, UINT32 handle)
+{
+    (void)set;
+    uint32_t i = handle - 0xE1E11;
+    if (i >= ch->gpadls || i >= 4)
+        return STATUS_INVALID_PARAMETER_3;
+    ch->xfer_va = ch->gpadl[i].va;
+    ch->xfer_bytes = ch->gpadl[i].bytes;
+    ch->xfer_handle = handle;
     return STATUS_SUCCESS;
 }
 void VmbChannelDeleteGpadl(VMBCHANNEL ch, UINT32 handle)
 {
-    if (handle == 0xE1E11)
+    if (handle == ch->xfer_handle)
         ch->xfer_va = NULL;
 }
 
