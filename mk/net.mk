@@ -79,6 +79,9 @@ ifneq ($(NET_IMAGE_APPS),)
 IMAGE_OBJS += $(NET_IMAGE_OBJS)
 $(BUILD)/hvrt.so: $(NET_IMAGE_OBJS)
 $(patsubst %,$(BUILD)/obj/%.o,$(foreach a,$(NET_IMAGE_APPS),$(wildcard apps/$(a)/*.c))): IMAGE_CFLAGS += $(NET_INCLUDES)
+# Their sources include lwIP's headers: fetch lwIP before compiling them
+# (a clean clone has no build/lwip yet).
+$(patsubst %,$(BUILD)/obj/%.o,$(foreach a,$(NET_IMAGE_APPS),$(wildcard apps/$(a)/*.c))): $(LWIP_STAMP)
 endif
 
 # Apps written on BSD sockets, hosted: lwIP's compatibility macros turn
