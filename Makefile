@@ -1,6 +1,7 @@
 # hvrt: build the EFI image, boot it in QEMU, run the tests.
 #   make run [ARGS="app args ; app2"]   build and boot in QEMU+OVMF (TCG)
-#   make test                           every test; ends with "N passed, N failed"
+#   make test [T=ERE]                   every test case (or those matching ERE), one line
+#                                       each; ends with "N passed, N failed"
 #   make bench                          figures (image size, boot times)
 #   make coverage                       lines of vmbus/ and hyperv that no test runs
 #   make efi                            just build/hvrt.efi
@@ -187,10 +188,17 @@ $(HVSIM_CHECK): $(HVSIM_SRCS) $(HVSIM_HDRS)
 	    { echo "error: $$f does not build without the guest's headers" >&2; exit 1; }; done
 	@touch $@
 
+# The dependency file covers every source of the program (-MMD on a
+# many-source compile keeps only the last source's headers) and names only
+# headers: the rule lists the sources, so a source that moves leaves no
+# stale name behind.
+DEPS_HEADERS_ONLY = sed -E ':a; s/(^|[[:space:]])[^[:space:]:]+\.[cS]([[:space:]]|$$)/\1\2/; ta' $@.d.all > $@.d
 $(BUILD)/host/%: tests/unit/%.c $$($$*_SRCS) $(HVSIM_CHECK)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) $($*_CFLAGS) -MMD -MP $< $($*_SRCS) -o $@ -lpthread
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $($*_CFLAGS) -MM -MP -MT $@ $(filter %.c %.S,$< $($*_SRCS)) > $@.d.all && \
+	    $(DEPS_HEADERS_ONLY)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $($*_CFLAGS) $< $($*_SRCS) -o $@ -lpthread
 
 unit-tests: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 
@@ -204,7 +212,8 @@ HVSIM_BRIDGE := $(BUILD)/host/hvsim-bridge
 $(HVSIM_BRIDGE): tests/bridge/hvsim_bridge.c $(HVSIM_SRCS) $(HVSIM_CHECK)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP $(filter %.c,$^) -o $@
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MM -MP -MT $@ $(filter %.c,$^) > $@.d.all && $(DEPS_HEADERS_ONLY)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(filter %.c,$^) -o $@
 
 # make run-hvsim [ARGS="app args"] [BRIDGE="hvsim-bridge options"]
 HVSIM_ARGS ?= vmbus-info ; echo 200
@@ -219,8 +228,11 @@ $(BRIDGE_DISK): $(IMAGE) scripts/mkimage.sh | deps
 	@scripts/mkimage.sh --formats raw --esp-mib 34 --disk-mib 36 --cmdline "disk cat /esp/hvrt.cfg" \
 	    $(IMAGE) $(dir $@) > /dev/null
 
+# make test [T=ERE]: every test case, one line each; T= runs the cases whose
+# program, suite (boot, bridged, fuzz, mutation, image) or case name matches ERE.
+T ?=
 test: deps $(IMAGE) unit-tests $(HVSIM_BRIDGE) $(BRIDGE_DISK)
-	@tests/run-tests.sh $(BUILD) $(UNIT_TESTS)
+	@HVRT_FUZZ_TARGETS='$(FUZZ_TARGETS)' tests/run-tests.sh --only '$(T)' $(BUILD) $(UNIT_TESTS)
 
 # make coverage: which lines of vmbus/ and arch/x86_64/hyperv run in the
 # hosted tests (clang source-based coverage) and in the bridged runs of the
