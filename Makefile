@@ -232,7 +232,7 @@ $(BRIDGE_DISK): $(IMAGE) scripts/mkimage.sh | deps
 # program, suite (boot, bridged, fuzz, mutation, image) or case name matches ERE.
 T ?=
 test: deps $(IMAGE) unit-tests $(HVSIM_BRIDGE) $(BRIDGE_DISK)
-	@HVRT_FUZZ_TARGETS='$(FUZZ_TARGETS)' tests/run-tests.sh --only '$(T)' $(BUILD) $(UNIT_TESTS)
+	@HVRT_FUZZ_TARGETS='$(FUZZ_TARGETS)' tests/run-tests.sh --only '$(value T)' $(BUILD) $(UNIT_TESTS)
 
 # make coverage: which lines of vmbus/ and arch/x86_64/hyperv run in the
 # hosted tests (clang source-based coverage) and in the bridged runs of the
