@@ -14,9 +14,11 @@
 # --via-shell starts the image from the UEFI shell (startup.nsh) instead, so
 # the command line arrives as real load options; the shell waits 5 s first.
 #
-# Exit status: with --debug-exit on the image's command line, the image's
-# own exit status; otherwise QEMU's (0 after an ACPI power-off). 124 means
-# the timeout hit.
+# Exit status: the image's own. With --debug-exit on the image's command
+# line it comes through QEMU's isa-debug-exit device; otherwise the run ends
+# with an ACPI power-off and the status is the one the console printed
+# ("hvrt: exit status N"; 0 when it printed none, as --quiet does for 0).
+# 124 means the timeout hit; a skipped --kvm run (no usable KVM here) is 0.
 set -euo pipefail
 
 via_shell=0 interactive=0 kvm=0 timeout_s=60 memory=256 log="" bios="" extra=()
@@ -48,26 +50,14 @@ for f in "${firmware_files[@]}" "$image"; do
 done
 
 accel=(-accel tcg)
-kvm_args=()
 if [ $kvm = 1 ]; then
-    if [ ! -w /dev/kvm ]; then
-        echo "run-kvm: skipped: /dev/kvm is missing or not writable here (no KVM on this machine)"
-        exit 0
-    fi
-    accel=(-accel kvm)
-    kvm_args=(-cpu host,hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-stimer-direct,hv-crash
-         -device hyperv-testdev    # loopback connections for hvtest
-         -device vmbus-bridge)     # QEMU's VMBus (offers nothing before QEMU 8.2)
     # Some kernels' KVM (nested or paravirtual ones) refuse the Hyper-V MSRs
-    # or even -cpu host: QEMU then dies at start-up. Try a paused machine
-    # for 3 s first, so that is a clear skip rather than an assertion.
-    preflight=$(timeout 3 qemu-system-x86_64 -nodefaults -machine q35 "${accel[@]}" "${kvm_args[@]}" \
-        -display none -monitor none -serial none -S 2>&1 </dev/null) && preflight_status=0 || preflight_status=$?
-    if [ $preflight_status -ne 124 ]; then
-        echo "run-kvm: skipped: this machine's KVM cannot run QEMU with the Hyper-V enlightenments:"
-        printf '%s\n' "$preflight" | grep -v '^$' | head -n 3 | sed 's/^/  qemu: /'
+    # or even -cpu host: the probe says so, and this is a clear skip.
+    if ! why=$("$(dirname "$0")/kvm-probe.sh"); then
+        echo "run-kvm: skipped: no usable KVM here: $why"
         exit 0
     fi
+    mapfile -t accel < <("$(dirname "$0")/kvm-probe.sh" --print-args)
 fi
 
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/hvrt-run.XXXXXX")
@@ -90,20 +80,26 @@ else
         -drive if=pflash,format=raw,unit=1,file="$run_dir/vars.fd")
 fi
 
-qemu=(qemu-system-x86_64 -nodefaults -machine q35 "${accel[@]}" "${kvm_args[@]}" -m "$memory"
+qemu=(qemu-system-x86_64 -nodefaults -machine q35 "${accel[@]}" -m "$memory"
     -display none -no-reboot "${firmware[@]}"
     -drive format=raw,file=fat:rw:"$run_dir/esp"
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${extra[@]}")
 
+# The console goes to a file as well, for the exit status below.
+console=${log:-$run_dir/console.log}
 if [ $interactive = 1 ]; then
     echo "qemu-run: booting $image under OVMF; command line: ${cmdline:-(default)}; Ctrl-A X quits"
     set +e
-    timeout --foreground "$timeout_s" "${qemu[@]}" -serial mon:stdio
+    timeout --foreground "$timeout_s" "${qemu[@]}" -serial mon:stdio | tee "$console"
+    status=${PIPESTATUS[0]}
+elif [ -n "$log" ]; then
+    set +e
+    timeout "$timeout_s" "${qemu[@]}" -serial stdio </dev/null > "$log" 2>&1
     status=$?
 else
     set +e
-    timeout "$timeout_s" "${qemu[@]}" -serial stdio </dev/null > "${log:-/dev/stdout}" 2>&1
-    status=$?
+    timeout "$timeout_s" "${qemu[@]}" -serial stdio </dev/null 2>&1 | tee "$console"
+    status=${PIPESTATUS[0]}
 fi
 set -e
 if [ $status -eq 124 ]; then
@@ -111,7 +107,12 @@ if [ $status -eq 124 ]; then
     exit 124
 fi
 # isa-debug-exit: QEMU exits with (status << 1) | 1.
-if [ $status -ne 0 ] && [ $status -ne 124 ] && [ $((status & 1)) = 1 ]; then
+if [ $status -ne 0 ] && [ $((status & 1)) = 1 ]; then
     status=$((status >> 1))
+elif [ $status -eq 0 ]; then
+    # An ACPI power-off: QEMU's 0 says nothing of how the image ended; the
+    # console does ("hvrt: exit status N", absent under --quiet for 0).
+    said=$(tr -d '\r' < "$console" | sed -n 's/^hvrt: exit status \([0-9][0-9]*\).*/\1/p' | tail -n 1)
+    status=${said:-0}
 fi
 exit $status
