@@ -1,11 +1,16 @@
-/* The guest's half of the bridge (protocol in bridge_abi.h): requests
- * through the mailbox page, interrupts from COM2. */
+/* The guest's half of the bridge (protocol in bridge_abi.h): the bridged
+ * backend of hv_cpu.h (hv_cpu_ops.h), whose requests go through the mailbox
+ * page to hvsim, and hvsim's interrupts, which come as bytes on COM2. Under
+ * QEMU's TCG the Hyper-V instructions do nothing; booted with --hvsim, the
+ * image hands them to an hvsim process instead. */
 #include <string.h>
 
 #include "arch/platform.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/hyperv/bridge_abi.h"
 #include "arch/x86_64/hyperv/hv_bridge.h"
+#include "arch/x86_64/hyperv/hv_cpu_ops.h"
+#include "arch/x86_64/hyperv/hv_defs.h"
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/trap.h"
@@ -57,6 +62,7 @@ static void request(uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t
         cpu_relax();
         if (rdtsc() - start > limit) {
             bridged = false;   /* the panic path must not ask again */
+            hv_cpu_use(&hv_cpu_metal_ops);
             kprintf("hvrt: hvsim stopped answering the bridge (request %u)\n", op);
             runtime_panic("bridged platform: no answer from hvsim");
         }
@@ -67,15 +73,27 @@ static void request(uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t
     waited_ticks += rdtsc() - begin;
 }
 
-void bridge_cpuid(uint32_t leaf, uint32_t regs[4])
+/* hvsim answers the hypervisor's CPUID range; the rest is QEMU's CPU, which
+ * says a hypervisor is present: hvsim is. */
+static void bridge_cpuid(uint32_t leaf, uint32_t regs[4])
 {
-    uint64_t r[4];
-    request(BRIDGE_OP_CPUID, leaf, 0, 0, r);
-    for (int i = 0; i < 4; i++)
-        regs[i] = (uint32_t)r[i];
+    if (leaf >= HV_CPUID_MAX_LEAF_AND_VENDOR && leaf - HV_CPUID_MAX_LEAF_AND_VENDOR < 0x100) {
+        uint64_t r[4];
+        request(BRIDGE_OP_CPUID, leaf, 0, 0, r);
+        for (int i = 0; i < 4; i++)
+            regs[i] = (uint32_t)r[i];
+        return;
+    }
+    struct cpuid_regs r = cpuid(leaf, 0);
+    if (leaf == 1)
+        r.ecx |= 1u << 31;
+    regs[0] = r.eax;
+    regs[1] = r.ebx;
+    regs[2] = r.ecx;
+    regs[3] = r.edx;
 }
 
-bool bridge_rdmsr(uint32_t msr, uint64_t *value)
+static bool bridge_rdmsr(uint32_t msr, uint64_t *value)
 {
     uint64_t r[4];
     request(BRIDGE_OP_RDMSR, msr, 0, 0, r);
@@ -83,33 +101,48 @@ bool bridge_rdmsr(uint32_t msr, uint64_t *value)
     return r[1] == 0;
 }
 
-bool bridge_wrmsr(uint32_t msr, uint64_t value)
+static bool bridge_wrmsr(uint32_t msr, uint64_t value)
 {
     uint64_t r[4];
     request(BRIDGE_OP_WRMSR, msr, value, 0, r);
     return r[1] == 0;
 }
 
-uint64_t bridge_rdtsc(void)
+/* The reference TSC page's scale is for hvsim's TSC, not QEMU's. */
+static uint64_t bridge_rdtsc(void)
 {
     uint64_t r[4];
     request(BRIDGE_OP_RDTSC, 0, 0, 0, r);
     return r[0];
 }
 
-uint64_t bridge_hypercall(uint64_t control, uint64_t input_gpa, uint64_t output_gpa)
+/* hvsim takes hypercalls through the mailbox: no page to call into. */
+static void bridge_set_hypercall_page(void *va) { (void)va; }
+
+static uint64_t bridge_hypercall(uint64_t control, uint64_t input_gpa, uint64_t output_gpa)
 {
     uint64_t r[4];
     request(BRIDGE_OP_HYPERCALL, control, input_gpa, output_gpa, r);
     return r[0];
 }
 
-uint64_t bridge_hypercall_fast(uint64_t control, uint64_t rdx, uint64_t r8)
+static uint64_t bridge_hypercall_fast(uint64_t control, uint64_t rdx, uint64_t r8)
 {
     uint64_t r[4];
     request(BRIDGE_OP_HYPERCALL_FAST, control, rdx, r8, r);
     return r[0];
 }
+
+const struct hv_cpu_ops hv_cpu_bridge_ops = {
+    .name = "bridged",
+    .cpuid = bridge_cpuid,
+    .rdmsr = bridge_rdmsr,
+    .wrmsr = bridge_wrmsr,
+    .rdtsc = bridge_rdtsc,
+    .set_hypercall_page = bridge_set_hypercall_page,
+    .hypercall = bridge_hypercall,
+    .hypercall_fast = bridge_hypercall_fast,
+};
 
 /* A byte on COM2 means hvsim put a vector in the mailbox. Draining the
  * UART first lowers its IRQ line, so a byte arriving later is a new edge. */
@@ -173,6 +206,7 @@ int hv_bridge_attach(void)
     }
     waited_ticks += rdtsc() - start;
     bridged = true;
+    hv_cpu_use(&hv_cpu_bridge_ops);
     kprintf("hvrt: bridged to hvsim (mailbox at GPA 0x%llx, image at 0x%llx)\n", (unsigned long long)gpa,
             (unsigned long long)(uintptr_t)ImageBase);
     return 0;

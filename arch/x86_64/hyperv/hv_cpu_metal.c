@@ -1,42 +1,27 @@
-/* hv_cpu.h on the real instructions, for the EFI image. An MSR the host
- * does not have raises #GP; the access is listed in the fault-fixup table
- * (trap.h), so the #GP handler resumes at a landing that reports failure.
- * On the bridged platform (--hvsim under TCG) the instructions go to hvsim
- * instead (hv_cpu_bridge.c); everything else stays the same. */
+/* hv_cpu.h in the EFI image: every call goes through the table of
+ * operations in use (hv_cpu_ops.h), chosen once; this file also holds the
+ * metal table, on the real instructions. An MSR the host does not have
+ * raises #GP; the access is listed in the fault-fixup table (trap.h), so
+ * the #GP handler resumes at a landing that reports failure. */
 #include <stddef.h>
 
 #include "arch/x86_64/hyperv/hv_cpu.h"
-#include "arch/x86_64/hyperv/hv_bridge.h"
-#include "arch/x86_64/hyperv/hv_defs.h"
+#include "arch/x86_64/hyperv/hv_cpu_ops.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/paging.h"
 
-/* The hypervisor's CPUID range: what hvsim answers when bridged. */
-static bool hypervisor_leaf(uint32_t leaf)
+static void metal_cpuid(uint32_t leaf, uint32_t regs[4])
 {
-    return leaf >= HV_CPUID_MAX_LEAF_AND_VENDOR && leaf - HV_CPUID_MAX_LEAF_AND_VENDOR < 0x100;
-}
-
-void hv_cpu_cpuid(uint32_t leaf, uint32_t regs[4])
-{
-    if (hv_bridge_active() && hypervisor_leaf(leaf)) {
-        bridge_cpuid(leaf, regs);
-        return;
-    }
     struct cpuid_regs r = cpuid(leaf, 0);
-    if (hv_bridge_active() && leaf == 1)
-        r.ecx |= 1u << 31;   /* "a hypervisor is present": hvsim is */
     regs[0] = r.eax;
     regs[1] = r.ebx;
     regs[2] = r.ecx;
     regs[3] = r.edx;
 }
 
-bool hv_cpu_rdmsr(uint32_t msr, uint64_t *value)
+static bool metal_rdmsr(uint32_t msr, uint64_t *value)
 {
-    if (hv_bridge_active())
-        return bridge_rdmsr(msr, value);
     uint32_t lo = 0, hi = 0, faulted = 0;
     __asm__ volatile("1: rdmsr\n"
                      "2:\n"
@@ -51,10 +36,8 @@ bool hv_cpu_rdmsr(uint32_t msr, uint64_t *value)
     return !faulted;
 }
 
-bool hv_cpu_wrmsr(uint32_t msr, uint64_t value)
+static bool metal_wrmsr(uint32_t msr, uint64_t value)
 {
-    if (hv_bridge_active())
-        return bridge_wrmsr(msr, value);
     uint32_t faulted = 0;
     __asm__ volatile("1: wrmsr\n"
                      "2:\n"
@@ -69,15 +52,10 @@ bool hv_cpu_wrmsr(uint32_t msr, uint64_t value)
     return !faulted;
 }
 
-/* Bridged, the reference TSC page's scale is for hvsim's TSC, not QEMU's. */
-uint64_t hv_cpu_rdtsc(void) { return hv_bridge_active() ? bridge_rdtsc() : rdtsc(); }
-
 static void *hypercall_page;
 
-void hv_cpu_set_hypercall_page(void *va)
+static void metal_set_hypercall_page(void *va)
 {
-    if (hv_bridge_active())
-        return;   /* hvsim takes hypercalls through the mailbox */
     if (va != NULL && paging_map((uint64_t)va, paging_translate((uint64_t)va), MAP_EXEC) != 0)
         va = NULL;   /* cannot make it executable: no hypercalls */
     hypercall_page = va;
@@ -85,10 +63,9 @@ void hv_cpu_set_hypercall_page(void *va)
 
 #define HV_STATUS_NO_HYPERCALL_PAGE 0x0002   /* as an unknown call would answer */
 
-uint64_t hv_cpu_hypercall(uint64_t control, uint64_t input_gpa, uint64_t output_gpa)
+/* A fast call uses the same registers; the Fast bit in control tells them apart. */
+static uint64_t metal_hypercall(uint64_t control, uint64_t input_gpa, uint64_t output_gpa)
 {
-    if (hv_bridge_active())
-        return bridge_hypercall(control, input_gpa, output_gpa);
     if (hypercall_page == NULL)
         return HV_STATUS_NO_HYPERCALL_PAGE;
     uint64_t result;
@@ -100,11 +77,35 @@ uint64_t hv_cpu_hypercall(uint64_t control, uint64_t input_gpa, uint64_t output_
     return result;
 }
 
-uint64_t hv_cpu_hypercall_fast(uint64_t control, uint64_t rdx, uint64_t r8_value)
+const struct hv_cpu_ops hv_cpu_metal_ops = {
+    .name = "metal",
+    .cpuid = metal_cpuid,
+    .rdmsr = metal_rdmsr,
+    .wrmsr = metal_wrmsr,
+    .rdtsc = rdtsc,
+    .set_hypercall_page = metal_set_hypercall_page,
+    .hypercall = metal_hypercall,
+    .hypercall_fast = metal_hypercall,
+};
+
+static const struct hv_cpu_ops *ops = &hv_cpu_metal_ops;
+
+void hv_cpu_use(const struct hv_cpu_ops *backend) { ops = backend; }
+
+void hv_cpu_cpuid(uint32_t leaf, uint32_t regs[4]) { ops->cpuid(leaf, regs); }
+bool hv_cpu_rdmsr(uint32_t msr, uint64_t *value) { return ops->rdmsr(msr, value); }
+bool hv_cpu_wrmsr(uint32_t msr, uint64_t value) { return ops->wrmsr(msr, value); }
+uint64_t hv_cpu_rdtsc(void) { return ops->rdtsc(); }
+void hv_cpu_set_hypercall_page(void *va) { ops->set_hypercall_page(va); }
+
+uint64_t hv_cpu_hypercall(uint64_t control, uint64_t input_gpa, uint64_t output_gpa)
 {
-    if (hv_bridge_active())
-        return bridge_hypercall_fast(control, rdx, r8_value);
-    return hv_cpu_hypercall(control, rdx, r8_value);   /* same registers; the Fast bit tells them apart */
+    return ops->hypercall(control, input_gpa, output_gpa);
+}
+
+uint64_t hv_cpu_hypercall_fast(uint64_t control, uint64_t rdx, uint64_t r8)
+{
+    return ops->hypercall_fast(control, rdx, r8);
 }
 
 static void (*vector_handlers[256])(uint8_t vector);
