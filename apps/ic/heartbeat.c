@@ -18,7 +18,15 @@ static void handle(struct ic_request *r)
 
 static const struct ic_version versions[] = { { 3, 0 }, { 1, 0 } };
 
-struct ic_service ic_heartbeat = {
-    "heartbeat", { 0x57164f39, 0x9115, 0x4e78, { 0xab, 0x55, 0x38, 0x2f, 0x3b, 0xd5, 0x42, 0x2d } },
-    IC_MSG_HEARTBEAT, versions, 2, handle, NULL, NULL, false, { 0, 0 }, 0, 0,
+static struct ic_state state;
+
+const struct ic_service ic_heartbeat = {
+    .name = "heartbeat",
+    .class_id = { 0x57164f39, 0x9115, 0x4e78, { 0xab, 0x55, 0x38, 0x2f, 0x3b, 0xd5, 0x42, 0x2d } },
+    .message_type = IC_MSG_HEARTBEAT,
+    .versions = versions,
+    .version_count = IC_VERSION_COUNT(versions),
+    .handle = handle,
+    .prepare = NULL,
+    .state = &state,
 };

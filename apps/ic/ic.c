@@ -5,7 +5,7 @@
 
 static const struct ic_version framework_versions[] = { { 3, 0 }, { 1, 0 } };
 
-static struct ic_service *const services[] = { &ic_heartbeat, &ic_shutdown, &ic_timesync, &ic_kvp };
+static const struct ic_service *const services[] = { &ic_heartbeat, &ic_shutdown, &ic_timesync, &ic_kvp };
 
 /* The first of our versions the host also lists, or false. */
 static bool pick(const struct ic_version *ours, unsigned n_ours, const uint8_t *theirs, unsigned n_theirs,
@@ -27,7 +27,7 @@ static bool pick(const struct ic_version *ours, unsigned n_ours, const uint8_t *
 /* Negotiate: body = u16 framework count F, u16 message count M, u32
  * reserved, then F + M versions. The answer is written over it: F = M = 1
  * and the two choices, or F = M = 0 when nothing matches. */
-static void negotiate(struct ic_service *s, struct ic_request *r)
+static void negotiate(const struct ic_service *s, struct ic_state *st, struct ic_request *r)
 {
     uint16_t f, m;
     if (r->body_len < 8) {
@@ -46,11 +46,11 @@ static void negotiate(struct ic_service *s, struct ic_request *r)
     if (ok) {
         memcpy(r->body + 8, &fw, 4);
         memcpy(r->body + 12, &svc, 4);
-        s->version = svc;
-        s->negotiated = true;
+        st->version = svc;
+        st->negotiated = true;
         r->body_len = 16;
     } else {
-        s->negotiated = false;
+        st->negotiated = false;
         r->header->status = IC_E_FAIL;
     }
 }
@@ -61,22 +61,23 @@ static void negotiate(struct ic_service *s, struct ic_request *r)
 static void on_packet(VMBCHANNEL channel, VMBPACKETCOMPLETION packet, PVOID buffer, UINT32 length, UINT32 flags)
 {
     (void)flags;
-    struct ic_service *s = VmbChannelGetPointer(channel);
+    struct ic_state *st = VmbChannelGetPointer(channel);
+    const struct ic_service *s = st->service;
     uint8_t *msg = buffer;
-    s->requests++;
+    st->requests++;
     struct ic_header *h = (struct ic_header *)(msg + IC_PIPE_HEADER);
     uint32_t pipe_size;
     if (length < IC_BODY_OFFSET || (memcpy(&pipe_size, msg + 4, 4), pipe_size > length - IC_PIPE_HEADER) ||
         !(h->flags & IC_FLAG_REQUEST) || h->size > length - IC_BODY_OFFSET) {
-        s->rejected++;
+        st->rejected++;
         VmbChannelPacketComplete(packet, NULL, 0);   /* malformed: no answer */
         return;
     }
-    struct ic_request r = { h, msg + IC_BODY_OFFSET, h->size, s->version };
+    struct ic_request r = { h, msg + IC_BODY_OFFSET, h->size, st->version };
     h->status = IC_S_OK;
     if (h->type == IC_MSG_NEGOTIATE)
-        negotiate(s, &r);
-    else if (h->type == s->message_type && s->negotiated)
+        negotiate(s, st, &r);
+    else if (h->type == s->message_type && st->negotiated)
         s->handle(&r);
     else
         h->status = IC_E_FAIL;   /* not ours, or before a negotiation */
@@ -89,39 +90,41 @@ static void on_packet(VMBCHANNEL channel, VMBPACKETCOMPLETION packet, PVOID buff
     HvrtPacketCompleteWithReply(packet, msg, reply);
 }
 
-int ic_start(struct ic_service *s)
+int ic_start(const struct ic_service *s)
 {
+    struct ic_state *st = s->state;
     if (s->prepare != NULL && s->prepare() != 0)
         return -1;
-    if (VmbChannelAllocate(NULL, FALSE, &s->channel) != STATUS_SUCCESS)
+    if (VmbChannelAllocate(NULL, FALSE, &st->channel) != STATUS_SUCCESS)
         return -1;
-    s->negotiated = false;
-    s->requests = s->rejected = 0;
-    NTSTATUS st = VmbClientChannelInitSetTargetPnp(s->channel, &s->class_id, NULL, NULL);
-    if (NT_SUCCESS(st))
-        st = VmbChannelInitSetMaximumPacketSize(s->channel, IC_MAX_MESSAGE);
-    if (NT_SUCCESS(st))
-        st = VmbClientChannelInitSetRingBufferPageCount(s->channel, 4, 4);
-    if (NT_SUCCESS(st))
-        st = VmbChannelInitSetProcessPacketCallbacks(s->channel, on_packet, NULL);
-    VmbChannelSetTransactionQuota(s->channel, 4);
-    VmbChannelSetPointer(s->channel, s);
-    if (NT_SUCCESS(st))
-        st = VmbChannelEnable(s->channel);
-    if (!NT_SUCCESS(st)) {
-        VmbChannelCleanup(s->channel);
-        s->channel = NULL;
+    st->service = s;
+    st->negotiated = false;
+    st->requests = st->rejected = 0;
+    NTSTATUS status = VmbClientChannelInitSetTargetPnp(st->channel, &s->class_id, NULL, NULL);
+    if (NT_SUCCESS(status))
+        status = VmbChannelInitSetMaximumPacketSize(st->channel, IC_MAX_MESSAGE);
+    if (NT_SUCCESS(status))
+        status = VmbClientChannelInitSetRingBufferPageCount(st->channel, 4, 4);
+    if (NT_SUCCESS(status))
+        status = VmbChannelInitSetProcessPacketCallbacks(st->channel, on_packet, NULL);
+    VmbChannelSetTransactionQuota(st->channel, 4);
+    VmbChannelSetPointer(st->channel, st);
+    if (NT_SUCCESS(status))
+        status = VmbChannelEnable(st->channel);
+    if (!NT_SUCCESS(status)) {
+        VmbChannelCleanup(st->channel);
+        st->channel = NULL;
         return -1;
     }
     return 0;
 }
 
-void ic_stop(struct ic_service *s)
+void ic_stop(const struct ic_service *s)
 {
-    if (s->channel == NULL)
+    if (s->state->channel == NULL)
         return;
-    VmbChannelCleanup(s->channel);
-    s->channel = NULL;
+    VmbChannelCleanup(s->state->channel);
+    s->state->channel = NULL;
 }
 
 void ic_stop_all(void)

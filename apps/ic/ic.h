@@ -47,29 +47,37 @@ struct ic_request {
     struct ic_version version;     /* the service version negotiated */
 };
 
+/* A service's state while it runs; ic.c alone writes it. */
+struct ic_state {
+    const struct ic_service *service;    /* whose state this is, for the packet callback */
+    VMBCHANNEL channel;                  /* NULL while stopped */
+    bool negotiated;
+    struct ic_version version;           /* negotiated */
+    uint64_t requests, rejected;
+};
+
+/* A service: a constant table entry, written with designated initializers. */
 struct ic_service {
     const char *name;
     GUID class_id;
-    uint16_t message_type;
+    uint16_t message_type;               /* IC_MSG_*: the requests handle answers */
     const struct ic_version *versions;   /* ours, most preferred first */
     unsigned version_count;
     void (*handle)(struct ic_request *r);
     int (*prepare)(void);                /* may be NULL; main context, before the channel opens */
-    /* state */
-    VMBCHANNEL channel;
-    bool negotiated;
-    struct ic_version version;
-    uint64_t requests, rejected;
+    struct ic_state *state;              /* the service's own, apart from the table */
 };
 
+#define IC_VERSION_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Opens the service's channel; 0 when it runs. */
-int ic_start(struct ic_service *s);
-void ic_stop(struct ic_service *s);
+int ic_start(const struct ic_service *s);
+void ic_stop(const struct ic_service *s);
 
 /* shutdown.c: closes every IC channel on the way down. */
 void ic_stop_all(void);
 
-extern struct ic_service ic_heartbeat, ic_shutdown, ic_timesync, ic_kvp;
+extern const struct ic_service ic_heartbeat, ic_shutdown, ic_timesync, ic_kvp;
 
 /* UTF-16LE <-> ASCII for KVP keys and values; lengths in characters. */
 uint32_t ic_utf16_from_ascii(uint8_t *dst, uint32_t dst_bytes, const char *src);

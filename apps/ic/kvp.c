@@ -246,7 +246,15 @@ static void handle(struct ic_request *r)
 
 static const struct ic_version versions[] = { { 4, 0 }, { 3, 0 }, { 1, 0 } };
 
-struct ic_service ic_kvp = {
-    "kvp", { 0xa9a0f4e7, 0x5a45, 0x4d96, { 0xb8, 0x27, 0x8a, 0x84, 0x1e, 0x8c, 0x03, 0xe6 } },
-    IC_MSG_KVP, versions, 3, handle, allocate_pools, NULL, false, { 0, 0 }, 0, 0,
+static struct ic_state state;
+
+const struct ic_service ic_kvp = {
+    .name = "kvp",
+    .class_id = { 0xa9a0f4e7, 0x5a45, 0x4d96, { 0xb8, 0x27, 0x8a, 0x84, 0x1e, 0x8c, 0x03, 0xe6 } },
+    .message_type = IC_MSG_KVP,
+    .versions = versions,
+    .version_count = IC_VERSION_COUNT(versions),
+    .handle = handle,
+    .prepare = allocate_pools,
+    .state = &state,
 };

@@ -58,7 +58,15 @@ static void handle(struct ic_request *r)
 
 static const struct ic_version versions[] = { { 3, 2 }, { 3, 1 }, { 3, 0 }, { 1, 0 } };
 
-struct ic_service ic_shutdown = {
-    "shutdown", { 0x0e0b6031, 0x5213, 0x4934, { 0x81, 0x8b, 0x38, 0xd9, 0x0c, 0xed, 0x39, 0xdb } },
-    IC_MSG_SHUTDOWN, versions, 4, handle, NULL, NULL, false, { 0, 0 }, 0, 0,
+static struct ic_state state;
+
+const struct ic_service ic_shutdown = {
+    .name = "shutdown",
+    .class_id = { 0x0e0b6031, 0x5213, 0x4934, { 0x81, 0x8b, 0x38, 0xd9, 0x0c, 0xed, 0x39, 0xdb } },
+    .message_type = IC_MSG_SHUTDOWN,
+    .versions = versions,
+    .version_count = IC_VERSION_COUNT(versions),
+    .handle = handle,
+    .prepare = NULL,
+    .state = &state,
 };

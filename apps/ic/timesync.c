@@ -44,7 +44,15 @@ static void handle(struct ic_request *r)
 
 static const struct ic_version versions[] = { { 4, 0 }, { 3, 0 }, { 1, 0 } };
 
-struct ic_service ic_timesync = {
-    "timesync", { 0x9527e630, 0xd0ae, 0x497b, { 0xad, 0xce, 0xe8, 0x0a, 0xb0, 0x17, 0x5c, 0xaf } },
-    IC_MSG_TIMESYNC, versions, 3, handle, NULL, NULL, false, { 0, 0 }, 0, 0,
+static struct ic_state state;
+
+const struct ic_service ic_timesync = {
+    .name = "timesync",
+    .class_id = { 0x9527e630, 0xd0ae, 0x497b, { 0xad, 0xce, 0xe8, 0x0a, 0xb0, 0x17, 0x5c, 0xaf } },
+    .message_type = IC_MSG_TIMESYNC,
+    .versions = versions,
+    .version_count = IC_VERSION_COUNT(versions),
+    .handle = handle,
+    .prepare = NULL,
+    .state = &state,
 };

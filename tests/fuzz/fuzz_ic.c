@@ -54,7 +54,7 @@ bool fuzz_kmcl_active(VMBCHANNEL ch);
 #define MAX_PACKETS 8u
 #define MAX_PAYLOAD 8192u   /* IC_MAX_MESSAGE: KMCL's packet limit for IC channels */
 
-static struct ic_service *const services[4] = { &ic_heartbeat, &ic_shutdown, &ic_timesync, &ic_kvp };
+static const struct ic_service *const services[4] = { &ic_heartbeat, &ic_shutdown, &ic_timesync, &ic_kvp };
 static const enum hvsim_vmbus_model_id models[4] = {
     HVSIM_VMBUS_HEARTBEAT, HVSIM_VMBUS_SHUTDOWN, HVSIM_VMBUS_TIMESYNC, HVSIM_VMBUS_KVP,
 };
@@ -146,16 +146,16 @@ static void setup(void)
 static bool channels_healthy(void)
 {
     for (int i = 0; i < 4; i++)
-        if (services[i]->channel == NULL || fuzz_kmcl_failed(services[i]->channel) ||
-            !fuzz_kmcl_active(services[i]->channel))
+        if (services[i]->state->channel == NULL || fuzz_kmcl_failed(services[i]->state->channel) ||
+            !fuzz_kmcl_active(services[i]->state->channel))
             return false;
     return true;
 }
 
 /* One packet into the guest's inbound ring, as the host writes it. */
-static void host_send(struct ic_service *s, uint8_t sel, const uint8_t *data, uint32_t len)
+static void host_send(const struct ic_service *s, uint8_t sel, const uint8_t *data, uint32_t len)
 {
-    VMBCHANNEL ch = s->channel;
+    VMBCHANNEL ch = s->state->channel;
     struct vmbus_ring *in = fuzz_kmcl_in_ring(ch);
     uint32_t relid = fuzz_kmcl_relid(ch);
     struct vmbus_ring w;
@@ -216,8 +216,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         left -= 3;
         if (len > left)
             len = (uint32_t)left;
-        struct ic_service *s = services[sel % 4];
-        if (s->channel != NULL && !fuzz_kmcl_failed(s->channel))
+        const struct ic_service *s = services[sel % 4];
+        if (s->state->channel != NULL && !fuzz_kmcl_failed(s->state->channel))
             host_send(s, sel, p, len);
         p += len;
         left -= len;
