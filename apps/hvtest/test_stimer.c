@@ -25,9 +25,9 @@ static void on_timer_message(const struct hv_message *m, void *ctx)
     expirations++;
 }
 
-static void on_direct(uint8_t vector)
+static void on_direct(void *arg)
 {
-    (void)vector;
+    (void)arg;
     expirations++;
 }
 
@@ -99,7 +99,7 @@ static void direct(void)
         return;
     }
     expirations = 0;
-    hv_cpu_set_vector_handler(DIRECT_VECTOR, on_direct);
+    hv_cpu_set_vector_handler(DIRECT_VECTOR, on_direct, NULL);
     hv_cpu_wrmsr(COUNT, now_100ns() + 10000);
     hv_cpu_wrmsr(CONFIG, HV_STIMER_DIRECT_MODE | ((uint64_t)DIRECT_VECTOR << HV_STIMER_VECTOR_SHIFT) |
                              HV_STIMER_ENABLED);

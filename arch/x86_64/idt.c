@@ -59,6 +59,14 @@ void irq_set_handler(uint8_t vector, irq_handler_fn fn, void *arg)
     handlers[vector].fn = fn;
 }
 
+void irq_run_handler(uint8_t vector)
+{
+    if (handlers[vector].fn != NULL)
+        handlers[vector].fn(handlers[vector].arg);
+    else
+        kprintf("hvrt: unexpected interrupt, vector %u\n", vector);
+}
+
 extern const struct fault_fixup __hvrt_fixups_start[], __hvrt_fixups_end[];
 
 static int apply_fixup(struct trap_frame *frame)
@@ -88,10 +96,7 @@ void trap_dispatch(struct trap_frame *frame)
     if (v == VECTOR_SPURIOUS)
         return;   /* no EOI for the spurious vector */
     handler_depth++;
-    if (handlers[v].fn != NULL)
-        handlers[v].fn(frame, handlers[v].arg);
-    else
-        kprintf("hvrt: unexpected interrupt, vector %lu\n", (unsigned long)v);
+    irq_run_handler((uint8_t)v);
     handler_depth--;
     lapic_eoi();
     /* The interrupt is acknowledged: on the way back to code that had

@@ -41,9 +41,8 @@ uint32_t lapic_id(void) { return x2apic ? lapic_read(REG_ID) : lapic_read(REG_ID
 
 void lapic_eoi(void) { lapic_write(REG_EOI, 0); }
 
-static void timer_interrupt(struct trap_frame *frame, void *arg)
+static void timer_interrupt(void *arg)
 {
-    (void)frame;
     (void)arg;   /* waking the CPU from hlt is all it is for */
 }
 

@@ -17,7 +17,7 @@ struct trap_frame {
 
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap_frame must match entry.S");
 
-typedef void (*irq_handler_fn)(struct trap_frame *frame, void *arg);
+typedef void (*irq_handler_fn)(void *arg);
 
 /* Vectors the runtime uses for device interrupts (exceptions are 0-31). */
 enum {
@@ -32,8 +32,13 @@ void gdt_init(void);
 void gdt_set_fault_stack(uint64_t top);
 void idt_init(void);
 
-/* Installs a handler for a vector >= 32; one handler per vector. */
+/* Makes fn(arg) the handler of a vector >= 32, in the one table every
+ * device interrupt goes through, however it arrives; one handler per
+ * vector. trap_dispatch sends the LAPIC's EOI after it. */
 void irq_set_handler(uint8_t vector, irq_handler_fn fn, void *arg);
+/* Runs the vector's handler now, as its interrupt would: for interrupts
+ * that arrive another way (hvsim's, as bytes on COM2 when bridged). */
+void irq_run_handler(uint8_t vector);
 
 /* Called from entry.S for every vector. */
 void trap_dispatch(struct trap_frame *frame);

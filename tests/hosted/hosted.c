@@ -17,7 +17,7 @@ static struct hvsim *sim;
 static struct page_allocator pages;
 static uint64_t *bitmap;
 static bool irqs_on = true;
-static void (*vector_handlers[256])(uint8_t vector);
+static struct { void (*fn)(void *arg); void *arg; } vector_handlers[256];
 static char console[64 * 1024];
 static size_t console_len;
 static void (*idle_hook)(void);   /* platform_at_idle */
@@ -91,9 +91,10 @@ uint64_t hv_cpu_hypercall_fast(uint64_t control, uint64_t rdx, uint64_t r8)
     return r;
 }
 
-void hv_cpu_set_vector_handler(uint8_t vector, void (*fn)(uint8_t vector))
+void hv_cpu_set_vector_handler(uint8_t vector, void (*fn)(void *arg), void *arg)
 {
-    vector_handlers[vector] = fn;
+    vector_handlers[vector].fn = fn;
+    vector_handlers[vector].arg = arg;
 }
 
 /* hvsim calls this the way a CPU takes an interrupt: between instructions
@@ -106,8 +107,8 @@ static void take_interrupt(void *ctx, struct hvsim *s, uint32_t vp, uint8_t vect
     irqs_on = false;
     hvsim_set_irq_enabled(s, VP, false);   /* an interrupt gate clears IF */
     in_handler = true;
-    if (vector_handlers[vector] != NULL)
-        vector_handlers[vector](vector);
+    if (vector_handlers[vector].fn != NULL)
+        vector_handlers[vector].fn(vector_handlers[vector].arg);
     else
         fprintf(stderr, "hosted: interrupt on vector %u with no handler\n", vector);
     in_handler = false;

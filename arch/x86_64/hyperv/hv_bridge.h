@@ -20,7 +20,4 @@ bool hv_bridge_active(void);
  * figure under the bridge leaves out. */
 uint64_t hv_bridge_waited_ticks(void);
 
-/* hv_cpu_metal.c: runs the handler hv_cpu_set_vector_handler named. */
-void hv_cpu_run_vector_handler(uint8_t vector);
-
 #endif

@@ -1,5 +1,5 @@
 /* What the Hyper-V layer cannot do in plain C: the CPUID, MSR and hypercall
- * instructions, and routing an interrupt vector to a handler. Everything in
+ * instructions, and installing an interrupt vector's handler. Everything in
  * arch/x86_64/hyperv/ is written on top of these few calls, so the same code
  * runs on the real instructions (hv_cpu_metal.c) and against hvsim in a
  * Linux process (tests/hosted/hosted.c). */
@@ -25,8 +25,9 @@ void hv_cpu_set_hypercall_page(void *va);
 uint64_t hv_cpu_hypercall(uint64_t control, uint64_t input_gpa, uint64_t output_gpa);
 uint64_t hv_cpu_hypercall_fast(uint64_t control, uint64_t rdx, uint64_t r8);
 
-/* Routes an interrupt vector to fn. The backend acknowledges the interrupt
- * (APIC EOI) after fn returns. */
-void hv_cpu_set_vector_handler(uint8_t vector, void (*fn)(uint8_t vector));
+/* Makes fn(arg) the handler of an interrupt vector (in the image, its entry
+ * in the one interrupt table, trap.h). The backend acknowledges the
+ * interrupt (APIC EOI) after fn returns. */
+void hv_cpu_set_vector_handler(uint8_t vector, void (*fn)(void *arg), void *arg);
 
 #endif

@@ -146,16 +146,15 @@ const struct hv_cpu_ops hv_cpu_bridge_ops = {
 
 /* A byte on COM2 means hvsim put a vector in the mailbox. Draining the
  * UART first lowers its IRQ line, so a byte arriving later is a new edge. */
-static void com2_interrupt(struct trap_frame *frame, void *arg)
+static void com2_interrupt(void *arg)
 {
-    (void)frame;
     (void)arg;
     while (serial_port_getc_nowait(BRIDGE_COM2_PORT) >= 0)
         ;
     uint32_t vector = __atomic_load_n(&mailbox->irq_vector, __ATOMIC_ACQUIRE);
     if (vector == 0 || !bridged)
         return;
-    hv_cpu_run_vector_handler((uint8_t)vector);
+    irq_run_handler((uint8_t)vector);
     __atomic_store_n(&mailbox->irq_vector, 0, __ATOMIC_RELEASE);
     request(BRIDGE_OP_EOI, vector, 0, 0, NULL);
 }

@@ -108,22 +108,7 @@ uint64_t hv_cpu_hypercall_fast(uint64_t control, uint64_t rdx, uint64_t r8)
     return ops->hypercall_fast(control, rdx, r8);
 }
 
-static void (*vector_handlers[256])(uint8_t vector);
-
-void hv_cpu_run_vector_handler(uint8_t vector)
+void hv_cpu_set_vector_handler(uint8_t vector, void (*fn)(void *arg), void *arg)
 {
-    if (vector_handlers[vector] != NULL)
-        vector_handlers[vector](vector);
-}
-
-static void dispatch(struct trap_frame *frame, void *arg)
-{
-    (void)arg;
-    hv_cpu_run_vector_handler((uint8_t)frame->vector);
-}
-
-void hv_cpu_set_vector_handler(uint8_t vector, void (*fn)(uint8_t vector))
-{
-    vector_handlers[vector] = fn;
-    irq_set_handler(vector, dispatch, 0);   /* trap_dispatch sends the EOI */
+    irq_set_handler(vector, fn, arg);   /* trap_dispatch sends the EOI */
 }

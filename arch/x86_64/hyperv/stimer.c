@@ -14,7 +14,7 @@ static void timer_message(const struct hv_message *msg, void *ctx)
     (void)ctx;   /* the wakeup is the point */
 }
 
-static void timer_vector(uint8_t vector) { (void)vector; }
+static void timer_vector(void *arg) { (void)arg; }   /* waking a halted CPU is all it is for */
 
 int hv_stimer_init(void)
 {
@@ -25,7 +25,7 @@ int hv_stimer_init(void)
         return -1;   /* COUNT is in reference time: no clock, no timer */
     hv.stimer_direct = (hv.info.features & HV_FEATURE_DIRECT_STIMERS) != 0;
     if (hv.stimer_direct) {
-        hv_cpu_set_vector_handler(HV_VECTOR_STIMER_DIRECT, timer_vector);
+        hv_cpu_set_vector_handler(HV_VECTOR_STIMER_DIRECT, timer_vector, NULL);
         timer0_config = HV_STIMER_DIRECT_MODE | ((uint64_t)HV_VECTOR_STIMER_DIRECT << HV_STIMER_VECTOR_SHIFT);
     } else {
         if (platform_sint_attach(HV_TIMER_SINT, timer_message, NULL, NULL) != 0)

@@ -80,11 +80,10 @@ static void drain_messages(uint32_t sint)
     }
 }
 
-static void sint_interrupt(uint8_t vector)
+/* The SINT's vector handler; arg is the SINT's number. */
+static void sint_interrupt(void *arg)
 {
-    uint32_t sint = (uint32_t)(vector - HV_VECTOR_SINT_BASE);
-    if (sint >= HV_SINT_COUNT)
-        return;
+    uint32_t sint = (uint32_t)(uintptr_t)arg;
     if (sints[sint].on_event != NULL)
         sints[sint].on_event(sints[sint].ctx);
     drain_messages(sint);
@@ -98,7 +97,7 @@ int platform_sint_attach(uint32_t sint, platform_message_fn on_message, platform
     sints[sint].on_message = on_message;
     sints[sint].on_event = on_event;
     uint8_t vector = (uint8_t)(HV_VECTOR_SINT_BASE + sint);
-    hv_cpu_set_vector_handler(vector, sint_interrupt);
+    hv_cpu_set_vector_handler(vector, sint_interrupt, (void *)(uintptr_t)sint);
     /* Never AutoEOI: deprecated on current hosts, and one EOI path is simpler. */
     if (!hv_cpu_wrmsr(HV_MSR_SINT0 + sint, vector))
         return -1;
@@ -112,7 +111,7 @@ void platform_sint_poll(uint32_t sint)
     if (message_page == NULL || sint >= HV_SINT_COUNT)
         return;
     platform_irq_state s = platform_irq_save();
-    sint_interrupt((uint8_t)(HV_VECTOR_SINT_BASE + sint));
+    sint_interrupt((void *)(uintptr_t)sint);
     platform_irq_restore(s);
 }
 
