@@ -54,12 +54,12 @@ PE_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .rel -j .rela \
 # The disk stack, linked only into images whose apps use it, built for
 # size (its bytes against the image limits: docs/storage.md).
 SIZE_OPT_DIRS := drivers/storvsc/% drivers/block/% drivers/fs/% apps/disk/%
-RUNTIME_SRCS := $(wildcard boot/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c vmbus/*.c lib/*.c drivers/*/*.c) arch/x86_64/entry.S \
+RUNTIME_SRCS := $(wildcard boot/*.c arch/*.c arch/x86_64/*.c arch/x86_64/hyperv/*.c vmbus/*.c lib/*.c drivers/*/*.c) arch/x86_64/entry.S \
     arch/x86_64/context.S
 APP_SRCS     := $(foreach a,$(APPS),$(wildcard apps/$(a)/*.c))
 IMAGE_OBJS   := $(patsubst %,$(BUILD)/obj/%.o,$(RUNTIME_SRCS) $(APP_SRCS))
 
-.PHONY: all efi run run-kvm run-hvsim test unit-tests coverage bench deps newlib clean distclean
+.PHONY: all efi run run-kvm run-hvsim test check-layers unit-tests coverage bench deps newlib clean distclean
 .DEFAULT_GOAL := all
 all: efi
 
@@ -145,16 +145,16 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 # hvsim, the simulated host: its own files only (docs/hvsim.md, "What is
 # independent"); hvsim-check below fails the build if one includes a guest header.
 HVSIM_SRCS := $(wildcard tests/hvsim/*.c)
-test_format_SRCS     := lib/format.c
+test_format_SRCS     := arch/format.c
 test_page_alloc_SRCS := lib/page_alloc.c
-test_cmdline_SRCS    := lib/cmdline.c lib/format.c
+test_cmdline_SRCS    := lib/cmdline.c arch/format.c
 test_convert_SRCS    := boot/convert.c
 test_acpi_SRCS       := arch/x86_64/acpi.c
 test_symbols_SRCS    := lib/symbols.c
 test_smbios_SRCS     := lib/smbios.c
 HYPERV_SRCS := $(filter-out %_metal.c %_bridge.c,$(wildcard arch/x86_64/hyperv/*.c))
 THREAD_SRCS := lib/thread.c lib/sync.c lib/dpc.c arch/x86_64/context.c arch/x86_64/context.S
-HOSTED_SRCS := $(HYPERV_SRCS) tests/hosted/hosted.c $(HVSIM_SRCS) lib/page_alloc.c lib/format.c lib/kprintf.c \
+HOSTED_SRCS := $(HYPERV_SRCS) tests/hosted/hosted.c $(HVSIM_SRCS) lib/page_alloc.c arch/format.c arch/kprintf.c \
     $(THREAD_SRCS)
 test_hyperv_SRCS     := $(HOSTED_SRCS)
 test_threads_SRCS    := $(HOSTED_SRCS)
@@ -239,8 +239,14 @@ $(BRIDGE_DISK): $(IMAGE) scripts/mkimage.sh | deps
 	@scripts/mkimage.sh --formats raw --esp-mib 34 --disk-mib 36 --cmdline "disk cat /esp/hvrt.cfg" \
 	    $(IMAGE) $(dir $@) > /dev/null
 
+# The include rules between the layers (scripts/check-layers.sh): arch/
+# includes nothing from lib/ or include/hvrt/, vmbus/ only arch's neutral
+# headers, drivers/ only the public API. make test runs it.
+check-layers:
+	@scripts/check-layers.sh
+
 # make test [T=ERE]: every test case, one line each; T= runs the cases whose
-# program, suite (boot, bridged, fuzz, mutation, image) or case name matches ERE.
+# program, suite (boot, layers, bridged, fuzz, mutation, image) or case name matches ERE.
 T ?=
 test: deps $(IMAGE) unit-tests $(HVSIM_BRIDGE) $(BRIDGE_DISK)
 	@HVRT_FUZZ_TARGETS='$(FUZZ_TARGETS)' tests/run-tests.sh --only '$(value T)' $(BUILD) $(UNIT_TESTS)

@@ -1,7 +1,7 @@
 /* Thread stacks and the switch between them: what lib/thread.c needs of
  * the machine beyond arch/platform.h. The switch is x86-64 SysV assembly
  * (arch/x86_64/context.S) that the image and the hosted tests both
- * assemble; stacks come from each backend (arch/x86_64/stack.c in the
+ * assemble; stacks come from each backend (lib/stack.c in the
  * image: pages with an unmapped guard page below; tests/hosted/hosted.c:
  * mmap with a PROT_NONE guard page). */
 #ifndef HVRT_ARCH_CONTEXT_H

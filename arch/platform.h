@@ -3,7 +3,8 @@
  * arch-neutral arch/hv_abi.h (status codes, the SynIC message, the
  * connection-id mask) and nothing else from arch/, so it runs unchanged on
  * all three backends:
- *   bare metal  arch/x86_64/platform_metal.c + arch/x86_64/hyperv/
+ *   bare metal  lib/platform_image.c (memory, interrupts, time from the
+ *               runtime) + arch/x86_64/hyperv/ on the real instructions
  *   hosted      tests/hosted/hosted.c (a Linux process with hvsim) + arch/x86_64/hyperv/
  *   bridged     the image under QEMU, arch/x86_64/hyperv/hv_cpu_bridge.c, hvsim in another process
  * The Hyper-V half is implemented once, in arch/x86_64/hyperv/, on top of

@@ -157,7 +157,7 @@ static int apply_options(const struct command_line *cl)
         else if (strcmp(o, "--quiet") == 0)
             runtime_options.quiet = 1;
         else if (strcmp(o, "--hvsim") == 0)
-            ;   /* read at start-up: the bridged platform (arch/x86_64/start.c) */
+            ;   /* read at start-up: the bridged platform (lib/start.c) */
         else if (strcmp(o, "--no-services") == 0)
             for (int k = 0; k < MAX_SERVICES; k++)
                 service_off[k] = true;

@@ -1,5 +1,5 @@
 #include "lib/cmdline.h"
-#include "lib/format.h"
+#include "arch/format.h"
 
 #include <string.h>
 

@@ -1,7 +1,8 @@
 /* How a run ends: say so on the console, then power off through ACPI, or,
  * under test, hand the status to QEMU through isa-debug-exit. */
 #include "lib/runtime.h"
-#include "lib/console.h"
+#include "lib/fault.h"
+#include "arch/console.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/cpu.h"
 #include "hvrt/runtime.h"

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/console.h"
+#include "arch/console.h"
 #include "lib/file.h"
 #include "lib/memory.h"
 #include "lib/runtime.h"

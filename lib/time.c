@@ -5,7 +5,6 @@
 #include "lib/thread.h"
 #include "arch/platform.h"
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/lapic.h"
 #include "hvrt/runtime.h"
 
 static uint64_t tsc_hz, tsc_boot;
@@ -16,7 +15,15 @@ static int64_t realtime_offset_ns;  /* realtime = offset + time_ns() */
  * better timer than the LAPIC's (synthetic timer 0), once they are set up. */
 static uint64_t (*source_ns)(void);
 static uint64_t source_offset;      /* time_ns() = source + offset, continuous across switches */
-static void (*oneshot_timer)(uint64_t ns) = lapic_timer_oneshot;
+static void no_timer(uint64_t ns) { (void)ns; }   /* until the machine's is set */
+static void (*machine_timer)(uint64_t ns) = no_timer;
+static void (*oneshot_timer)(uint64_t ns) = no_timer;
+
+void time_set_machine_timer(void (*oneshot)(uint64_t ns))
+{
+    machine_timer = oneshot;
+    oneshot_timer = oneshot;
+}
 
 void time_init(uint64_t hz, uint64_t tsc_at_boot, int64_t epoch_seconds_at_boot)
 {
@@ -50,7 +57,7 @@ void time_use_source(uint64_t (*fn)(void))
 void time_use_timer(void (*fn)(uint64_t ns))
 {
     oneshot_timer(0);
-    oneshot_timer = fn != NULL ? fn : lapic_timer_oneshot;
+    oneshot_timer = fn != NULL ? fn : machine_timer;
 }
 
 int64_t time_realtime_ns(void) { return realtime_offset_ns + (int64_t)time_ns(); }

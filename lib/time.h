@@ -14,8 +14,12 @@ void time_set_realtime_ns(int64_t ns);
 /* Converts a TSC difference to nanoseconds with the calibrated rate. */
 uint64_t time_tsc_to_ns(uint64_t ticks);
 
+/* The machine's one-shot timer (the LAPIC's, set at start-up): the one the
+ * runtime waits with until a better one comes (time_use_timer). */
+void time_set_machine_timer(void (*oneshot)(uint64_t ns));
+
 /* Switch the clock (NULL: back to the TSC) or the one-shot timer (NULL:
- * back to the LAPIC). time_ns() stays continuous across a clock switch. */
+ * back to the machine's). time_ns() stays continuous across a clock switch. */
 void time_use_source(uint64_t (*ns_since_anything)(void));
 void time_use_timer(void (*oneshot)(uint64_t ns));
 

@@ -8,10 +8,11 @@
 #   - the bridged end-to-end tests, the image against hvsim (tests/bridge);
 #   - a short run of each fuzz target from its seed corpus (make fuzz-smoke);
 #   - the mutation check: guest mistakes hvsim must catch (tests/hvsim/run-mutations.sh);
-#   - the disk image and signing tests (tests/image/run-image-tests.sh).
+#   - the disk image and signing tests (tests/image/run-image-tests.sh);
+#   - the layers' include rules (scripts/check-layers.sh).
 # Usage: run-tests.sh [--only ERE] BUILD_DIR UNIT_TEST...   (the Makefile passes these)
 # --only (make test T=ERE) runs the cases whose program or suite (a unit-test
-# program's name, boot, bridged, fuzz, mutation, image) or case name matches
+# program's name, boot, layers, bridged, fuzz, mutation, image) or case name matches
 # ERE. HVRT_FUZZ_TARGETS names the fuzz targets (make passes its list).
 set -uo pipefail
 
@@ -189,6 +190,7 @@ run_suite() {
     fi
 }
 
+! selected layers || run_suite "the layers' include rules (make check-layers)" "layers: " scripts/check-layers.sh
 # The bridged cases are picked by name; the suite's name picks them all.
 bridge_only=$only
 selected bridged && bridge_only=""

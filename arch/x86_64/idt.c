@@ -1,12 +1,13 @@
 /* The interrupt descriptor table: every one of the 256 vectors has a stub
- * (entry.S); exceptions end in fault_report, device vectors in the handler
+ * (entry.S); exceptions end in the runtime's report (trap_set_fatal_handlers),
+ * device vectors in the handler
  * installed with irq_set_handler, then in the interrupt-exit hook
  * (platform_on_interrupt_exit), where the scheduler may switch threads. */
 #include <stdint.h>
 
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/lapic.h"
-#include "lib/console.h"
+#include "arch/console.h"
 #include "arch/platform.h"
 
 struct idt_entry {
@@ -67,6 +68,38 @@ void irq_run_handler(uint8_t vector)
         kprintf("hvrt: unexpected interrupt, vector %u\n", vector);
 }
 
+static void (*on_exception)(const struct trap_frame *frame);
+static void (*on_panic)(const char *msg);
+
+void trap_set_fatal_handlers(void (*exception_fn)(const struct trap_frame *), void (*panic_fn)(const char *))
+{
+    on_exception = exception_fn;
+    on_panic = panic_fn;
+}
+
+static __attribute__((noreturn)) void halt_forever(void)
+{
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
+
+static __attribute__((noreturn)) void fatal_exception(const struct trap_frame *frame)
+{
+    if (on_exception != NULL)
+        on_exception(frame);   /* does not return */
+    kprintf("\nhvrt: CPU exception %lu at 0x%lx before the runtime could report it\n",
+            (unsigned long)frame->vector, (unsigned long)frame->rip);
+    halt_forever();
+}
+
+void trap_panic(const char *msg)
+{
+    if (on_panic != NULL)
+        on_panic(msg);   /* does not return */
+    kprintf("\nhvrt: panic before the runtime could report it: %s\n", msg);
+    halt_forever();
+}
+
 extern const struct fault_fixup __hvrt_fixups_start[], __hvrt_fixups_end[];
 
 static int apply_fixup(struct trap_frame *frame)
@@ -92,7 +125,7 @@ void trap_dispatch(struct trap_frame *frame)
     if ((v == 13 || v == 6) && apply_fixup(frame))
         return;
     if (v < 32)
-        fault_report(frame);
+        fatal_exception(frame);
     if (v == VECTOR_SPURIOUS)
         return;   /* no EOI for the spurious vector */
     handler_depth++;

@@ -4,8 +4,7 @@
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/paging.h"
-#include "lib/console.h"
-#include "lib/runtime.h"
+#include "arch/console.h"
 
 /* Two MMIO registers: write the index, then read or write the window. */
 enum { IOREGSEL = 0x00, IOWIN = 0x10 };
@@ -25,10 +24,14 @@ static void ioapic_write(volatile uint8_t *base, uint32_t reg, uint32_t value)
     *(volatile uint32_t *)(base + IOWIN) = value;
 }
 
+static uint64_t rsdp;
+
+void ioapic_init(uint64_t acpi_rsdp) { rsdp = acpi_rsdp; }
+
 int ioapic_route_isa_irq(uint8_t irq, uint8_t vector)
 {
     struct acpi_irq_route route;
-    uint64_t madt = acpi_find_table(runtime_boot_info->acpi_rsdp, "APIC");
+    uint64_t madt = acpi_find_table(rsdp, "APIC");
     if (madt == 0 || acpi_route_isa_irq(madt, irq, &route) != 0) {
         kprintf("hvrt: IRQ %u: no I/O APIC in the ACPI MADT\n", irq);
         return -1;

@@ -5,6 +5,9 @@
 
 #include <stdint.h>
 
+/* Where ACPI's tables are, for the MADT. */
+void ioapic_init(uint64_t acpi_rsdp);
+
 /* 0 on success; -1 with the reason printed when ACPI names no I/O APIC for
  * the IRQ or the I/O APIC has no such pin. */
 int ioapic_route_isa_irq(uint8_t irq, uint8_t vector);

@@ -5,7 +5,9 @@
 
 #include <stdint.h>
 
-void lapic_init(void);
+/* clock_ns: the runtime's clock, to measure the timer's rate against on
+ * its first use (by then the clock runs). */
+void lapic_init(uint64_t (*clock_ns)(void));
 void lapic_eoi(void);
 int lapic_is_x2apic(void);
 uint32_t lapic_id(void);   /* this CPU's, as an I/O APIC names a destination */

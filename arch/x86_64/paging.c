@@ -1,8 +1,6 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
-#include "lib/memory.h"
-#include "lib/runtime.h"
 
 #include <string.h>
 
@@ -20,12 +18,13 @@
 extern char __text_start[], __text_end[], __image_end[];
 
 static uint64_t *pml4;
+static uint64_t (*page_source)(void);   /* paging_init's alloc_page */
 
 static uint64_t *table_at(uint64_t entry) { return (uint64_t *)(entry & PTE_ADDR); }
 
 static uint64_t *new_table(void)
 {
-    uint64_t pa = pages_alloc(1);
+    uint64_t pa = page_source();
     if (pa == 0)
         return NULL;
     memset((void *)pa, 0, 4096);
@@ -122,11 +121,12 @@ static uint64_t highest_address(const struct boot_info *bi)
     return (top + SIZE_2M - 1) & ~(SIZE_2M - 1);
 }
 
-void paging_init(const struct boot_info *bi)
+void paging_init(const struct boot_info *bi, uint64_t (*alloc_page)(void))
 {
+    page_source = alloc_page;
     pml4 = new_table();
     if (pml4 == NULL)
-        runtime_panic("out of memory for page tables");
+        trap_panic("out of memory for page tables");
 
     /* Everything identity-mapped, writable, not executable, in 2 MiB pages. */
     uint64_t top = highest_address(bi);
@@ -135,7 +135,7 @@ void paging_init(const struct boot_info *bi)
         if (!(*pdpt_e & PTE_PRESENT)) {
             uint64_t *n = new_table();
             if (n == NULL)
-                runtime_panic("out of memory for page tables");
+                trap_panic("out of memory for page tables");
             *pdpt_e = (uint64_t)n | PTE_PRESENT | PTE_WRITE;
         }
         uint64_t *pdpt = table_at(*pdpt_e);
@@ -143,7 +143,7 @@ void paging_init(const struct boot_info *bi)
         if (!(*pd_e & PTE_PRESENT)) {
             uint64_t *n = new_table();
             if (n == NULL)
-                runtime_panic("out of memory for page tables");
+                trap_panic("out of memory for page tables");
             *pd_e = (uint64_t)n | PTE_PRESENT | PTE_WRITE;
         }
         table_at(*pd_e)[(a >> 21) & 511] = a | PTE_PRESENT | PTE_WRITE | PTE_LARGE | PTE_NX;
@@ -152,7 +152,7 @@ void paging_init(const struct boot_info *bi)
     /* The image: code read-only and executable, the rest stays data. */
     for (uint64_t a = (uint64_t)__text_start & ~4095ull; a < (uint64_t)__text_end; a += 4096)
         if (paging_map(a, a, MAP_EXEC) != 0)
-            runtime_panic("out of memory for page tables");
+            trap_panic("out of memory for page tables");
 
     /* Faults instead of silent corruption: null pointers, stack overflows. */
     paging_unmap(0);

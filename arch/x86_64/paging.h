@@ -14,7 +14,9 @@ enum {
     MAP_UNCACHED = 1 << 2,
 };
 
-void paging_init(const struct boot_info *bi);
+/* alloc_page: one physical page (0 when there is none), for page tables
+ * from now on: the runtime's page allocator. */
+void paging_init(const struct boot_info *bi, uint64_t (*alloc_page)(void));
 
 /* One 4 KiB page; splits a large page when needed. 0, or -1 when out of
  * memory for page tables. */

@@ -1,7 +1,7 @@
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/cpu.h"
-#include "lib/console.h"
+#include "arch/console.h"
 
 #define SLP_EN (1u << 13)
 #define SCI_EN 1u

@@ -14,7 +14,4 @@ __attribute__((noreturn)) void power_reset(void);
  * is missing, and then power_off follows. */
 void power_debug_exit(int code);
 
-/* A backtrace of the caller (fault.c). */
-void backtrace_here(void);
-
 #endif

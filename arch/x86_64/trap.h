@@ -55,12 +55,16 @@ struct fault_fixup { int32_t insn, landing; };
     ".long " landing " - .\n"                                                \
     ".popsection\n"
 
-/* Prints an exception report (registers, faulting address, backtrace) and
- * ends the run with HVRT_EXIT_PANIC. */
-__attribute__((noreturn)) void fault_report(const struct trap_frame *frame);
+/* What the machine cannot handle by itself goes to the runtime, which sets
+ * both once at start-up (lib/start.c): an exception no fixup covers (the
+ * report, lib/fault.c), and a panic of the machine layer (no memory for
+ * page tables, hvsim gone). Until then both print what they can and halt. */
+void trap_set_fatal_handlers(void (*on_exception)(const struct trap_frame *frame),
+                             void (*on_panic)(const char *msg));
+__attribute__((noreturn)) void trap_panic(const char *msg);
 
 /* Where the runtime's stacks are, for backtraces and guard-page checks:
- * its own (boot, main, fault) and the threads' (both in stack.c). */
+ * its own (boot, main, fault) and the threads' (both in lib/stack.c). */
 struct stack_range { uint64_t low, high; const char *name; };
 extern struct stack_range runtime_stacks[];
 extern unsigned runtime_stack_count;

@@ -9,7 +9,7 @@
 #include "arch/context.h"
 #include "arch/platform.h"
 #include "arch/x86_64/hyperv/hv_cpu.h"
-#include "lib/console.h"
+#include "arch/console.h"
 #include "lib/page_alloc.h"
 #include "lib/thread.h"
 
@@ -292,7 +292,7 @@ void hosted_run_shutdown_hooks(void)
         shutdown_hooks[--shutdown_hook_count]();
 }
 
-/* ---- lib/console.h ---- */
+/* ---- arch/console.h ---- */
 
 void console_write(const char *s, size_t n)
 {

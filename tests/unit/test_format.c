@@ -1,8 +1,8 @@
-/* lib/format.c: the runtime's own printf. */
+/* arch/format.c: the runtime's own printf. */
 #include <string.h>
 
 #include "tests/unit/check.h"
-#include "lib/format.h"
+#include "arch/format.h"
 
 #pragma clang diagnostic ignored "-Wformat-nonliteral"
 #pragma clang diagnostic ignored "-Wformat-security"

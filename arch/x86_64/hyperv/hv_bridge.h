@@ -13,6 +13,9 @@
  * the plain instructions). Needs pages, the IDT and the LAPIC, not the
  * clock: the boot attaches before it sets the TSC rate. */
 int hv_bridge_attach(void);
+/* The TSC's rate once the runtime knows it, for the bridge's own timeouts
+ * (they run on the raw TSC: the clock itself may be read through hvsim). */
+void hv_bridge_set_tsc_hz(uint64_t hz);
 bool hv_bridge_active(void);
 
 /* TSC ticks the guest has spent waiting for hvsim (the attach and every

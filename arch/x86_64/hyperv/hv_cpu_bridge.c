@@ -14,9 +14,7 @@
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/trap.h"
-#include "lib/console.h"
-#include "lib/runtime.h"
-#include "lib/time.h"
+#include "arch/console.h"
 
 #define ATTACH_TIMEOUT_MS  10000u
 #define HELLO_INTERVAL_MS  200u
@@ -36,9 +34,13 @@ static uint64_t waited_ticks;   /* TSC ticks spent waiting for hvsim */
 bool hv_bridge_active(void) { return bridged; }
 uint64_t hv_bridge_waited_ticks(void) { return waited_ticks; }
 
+static uint64_t tsc_hz;   /* hv_bridge_set_tsc_hz: 0 until the clock is set */
+
+void hv_bridge_set_tsc_hz(uint64_t hz) { tsc_hz = hz; }
+
 static uint64_t ms_to_ticks(uint64_t ms)
 {
-    uint64_t hz = time_tsc_hz() != 0 ? time_tsc_hz() : ASSUMED_MAX_TSC_HZ;
+    uint64_t hz = tsc_hz != 0 ? tsc_hz : ASSUMED_MAX_TSC_HZ;
     return hz / 1000 * ms;
 }
 
@@ -64,7 +66,7 @@ static void request(uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t
             bridged = false;   /* the panic path must not ask again */
             hv_cpu_use(&hv_cpu_metal_ops);
             kprintf("hvrt: hvsim stopped answering the bridge (request %u)\n", op);
-            runtime_panic("bridged platform: no answer from hvsim");
+            trap_panic("bridged platform: no answer from hvsim");
         }
     }
     if (result != NULL)

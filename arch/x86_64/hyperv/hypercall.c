@@ -6,7 +6,7 @@
 #include "arch/x86_64/hyperv/hyperv.h"
 #include "arch/x86_64/hyperv/hv_cpu.h"
 #include "arch/x86_64/hyperv/hv_defs.h"
-#include "lib/format.h"
+#include "arch/format.h"
 
 /* HvPostMessage's INSUFFICIENT_BUFFERS (the host's 16 buffers for us are
  * full) and INSUFFICIENT_MEMORY are transient, but a busy Hyper-V host can

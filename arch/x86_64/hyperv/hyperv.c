@@ -8,7 +8,7 @@
 #include "arch/x86_64/hyperv/hyperv.h"
 #include "arch/x86_64/hyperv/hv_cpu.h"
 #include "arch/x86_64/hyperv/hv_defs.h"
-#include "lib/console.h"
+#include "arch/console.h"
 
 struct hv_state hv;
 

@@ -8,7 +8,7 @@
 #include "arch/x86_64/hyperv/hyperv.h"
 #include "arch/x86_64/hyperv/hv_cpu.h"
 #include "arch/x86_64/hyperv/hv_defs.h"
-#include "lib/console.h"
+#include "arch/console.h"
 
 static struct hv_message *message_page;   /* SIMP: slot n for SINTn */
 static uint8_t *event_page;               /* SIEFP: 2048 flags per SINT */

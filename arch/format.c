@@ -1,4 +1,4 @@
-#include "lib/format.h"
+#include "arch/format.h"
 
 #include <stdint.h>
 

@@ -1,8 +1,8 @@
-/* The runtime's printf onto the console, through lib/format.c: usable where
+/* The runtime's printf onto the console, through arch/format.c: usable where
  * newlib's is not (fault handlers, early boot). The console itself differs
  * per backend (COM1 in the image, stdout in hosted tests). */
-#include "lib/console.h"
-#include "lib/format.h"
+#include "arch/console.h"
+#include "arch/format.h"
 
 void kprintf(const char *fmt, ...)
 {

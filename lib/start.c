@@ -14,8 +14,10 @@
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/hyperv/hv_bridge.h"
 #include "arch/x86_64/hyperv/hyperv.h"
+#include "arch/x86_64/ioapic.h"
+#include "lib/fault.h"
 #include "lib/cmdline.h"
-#include "lib/console.h"
+#include "arch/console.h"
 #include "lib/memory.h"
 #include "lib/runtime.h"
 #include "lib/time.h"
@@ -54,29 +56,34 @@ static void report_bridged_boot(const struct boot_info *bi)
 }
 
 void hyperv_attach_runtime(void);
+static uint64_t one_page(void) { return pages_alloc(1); }
 __attribute__((noreturn)) void runtime_switch_stack(uint64_t top, void (*fn)(void *), void *arg);
 static void runtime_main_continued(void *arg);
 
-/* On the boot stack (stack.c) until there are pages for the main stack. */
+/* On the boot stack (lib/stack.c) until there are pages for the main stack. */
 void runtime_main(struct boot_info *bi)
 {
     runtime_boot_info = bi;
     serial_init();
     gdt_init();
     idt_init();
+    trap_set_fatal_handlers(fault_report, runtime_panic);
     memory_init(bi);
-    paging_init(bi);
+    paging_init(bi, one_page);
     runtime_switch_stack(runtime_stacks_init(), runtime_main_continued, bi);
 }
 
 static void runtime_main_continued(void *arg)
 {
     struct boot_info *bi = arg;
-    lapic_init();
+    lapic_init(time_ns);
+    time_set_machine_timer(lapic_timer_oneshot);
+    ioapic_init(bi->acpi_rsdp);
     /* --hvsim: the bridged platform, where hvsim stands in for Hyper-V;
      * attached before the clock, so the TSC rate comes from it. */
     bool bridged = cmdline_has_option(bi->cmdline, "--hvsim") && hv_bridge_attach() == 0;
     time_init(tsc_rate(), bi->tsc_at_efi_main, bi->epoch_seconds);
+    hv_bridge_set_tsc_hz(time_tsc_hz());
     power_init(bi->acpi_rsdp);
     threads_init();            /* before interrupts: they may queue dpcs */
     irq_enable();

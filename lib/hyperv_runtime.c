@@ -2,7 +2,7 @@
  * them: reference time as the clock, synthetic timer 0 as the one-shot
  * timer, the crash MSRs for panics, and a teardown before power-off. */
 #include "arch/x86_64/hyperv/hyperv.h"
-#include "lib/console.h"
+#include "arch/console.h"
 #include "lib/runtime.h"
 #include "lib/time.h"
 #include "hvrt/runtime.h"

@@ -1,4 +1,4 @@
-#include "lib/console.h"
+#include "arch/console.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/cpu.h"
 

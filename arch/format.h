@@ -1,7 +1,7 @@
 /* A small printf for the runtime's own messages: no heap, no locks, safe in
  * a fault handler, where newlib's printf is not. */
-#ifndef HVRT_LIB_FORMAT_H
-#define HVRT_LIB_FORMAT_H
+#ifndef HVRT_ARCH_FORMAT_H
+#define HVRT_ARCH_FORMAT_H
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,7 @@
-/* The machine half of arch/platform.h for the EFI image: memory from the
- * page allocator (identity-mapped, so a GPA is its own address), interrupts
- * through RFLAGS.IF and hlt, time from the runtime's clock. */
+/* The runtime's half of arch/platform.h for the EFI image (the Hyper-V half
+ * is arch/x86_64/hyperv/): memory from the page allocator (identity-mapped,
+ * so a GPA is its own address), interrupts through RFLAGS.IF and hlt, time
+ * and shutdown hooks from the runtime. */
 #include <string.h>
 
 #include "arch/platform.h"

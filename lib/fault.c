@@ -6,11 +6,12 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/cpu.h"
 #include "hvrt/runtime.h"
-#include "lib/console.h"
-#include "lib/format.h"
+#include "arch/console.h"
+#include "arch/format.h"
 #include "lib/symbols.h"
 #include "lib/apps.h"
 #include "lib/runtime.h"
+#include "lib/fault.h"
 #include "arch/x86_64/power.h"
 
 extern char ImageBase[];   /* linker/efi.lds: the image's load address */
