@@ -74,13 +74,17 @@ void platform_delay_ns(uint64_t ns);                  /* busy-waits: for short b
 
 /* Called in interrupt context with a private copy of the message. */
 typedef void (*platform_message_fn)(const struct hv_message *msg, void *ctx);
-/* Called in interrupt context when the SINT fires; scan with platform_event_scan. */
-typedef void (*platform_event_fn)(void *ctx);
+/* Called in interrupt context with each event flag the host set (already
+ * taken: cleared atomically). */
 typedef void (*platform_flag_fn)(uint32_t flag, void *ctx);
 
-/* 0, or -1 with a message on the console if the SynIC is not available. */
+/* When the SINT fires, the SynIC code takes every set flag of its event
+ * array below flag_count and calls on_flag with each, then on_message with
+ * each message: the interrupt goes up to the caller, never back down.
+ * Either may be NULL (flag_count is then ignored). 0, or -1 if the SynIC is
+ * not available. */
 int platform_sint_attach(uint32_t sint, platform_message_fn on_message,
-                         platform_event_fn on_event, void *ctx);
+                         platform_flag_fn on_flag, uint32_t flag_count, void *ctx);
 void platform_sint_detach(uint32_t sint);
 /* Runs the SINT's handlers now, as if its interrupt had come (interrupts
  * off meanwhile): for waits that must survive an interrupt the host lost. */
@@ -92,10 +96,6 @@ void platform_sint_poll(uint32_t sint);
  * of a hang. The period spans calls: 1 ms naps are polled for too. NULL: none. */
 #define PLATFORM_IDLE_POLL_NS 10000000ull   /* 10 ms: rare enough to cost nothing */
 void platform_at_idle(void (*fn)(void));
-
-/* Takes (clears atomically) every set flag of the SINT's event array below
- * flag_count and calls fn for each. */
-void platform_event_scan(uint32_t sint, uint32_t flag_count, platform_flag_fn fn, void *ctx);
 
 /* HvPostMessage, retried a bounded number of times while the host's buffers
  * are full; returns the final HV_STATUS. */

@@ -322,7 +322,7 @@ static int negotiate(uint32_t highest, uint64_t timeout_ms)
     return last;
 }
 
-static void on_event(void *ctx);
+static void channel_flag(uint32_t relid, void *ctx);
 
 /* The platform's idle hook while attached. A host that posts a message
  * without raising the SINT (the interrupt was lost, or dropped while
@@ -346,7 +346,7 @@ int vmbus_connect(const struct vmbus_connect_options *options)
     vmbus_offers_reset();
     vmbus_channels_forget();
     if (!conn.attached) {
-        if (platform_sint_attach(VMBUS_SINT, on_message, on_event, NULL) != 0)
+        if (platform_sint_attach(VMBUS_SINT, on_message, channel_flag, VMBUS_MAX_RELID + 1, NULL) != 0)
             return VMBUS_E_NO_HYPERV;
         conn.attached = true;
         platform_at_idle(poll_for_lost_interrupt);
@@ -391,9 +391,4 @@ static void channel_flag(uint32_t relid, void *ctx)
 {
     (void)ctx;
     vmbus_channel_event(relid);
-}
-
-static void on_event(void *ctx)
-{
-    platform_event_scan(VMBUS_SINT, VMBUS_MAX_RELID + 1, channel_flag, ctx);
 }

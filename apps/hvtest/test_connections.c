@@ -35,11 +35,6 @@ static void count_flag(uint32_t flag, void *ctx)
         events++;
 }
 
-static void on_event(void *ctx)
-{
-    platform_event_scan(EVT_SINT, 64, count_flag, ctx);
-}
-
 void hvtest_connections(bool have_loopback)
 {
     if (!hv.synic || !hv.messages || !hv.events) {
@@ -56,8 +51,8 @@ void hvtest_connections(bool have_loopback)
         return;
     }
     messages = events = 0;
-    platform_sint_attach(MSG_SINT, on_message, NULL, NULL);
-    platform_sint_attach(EVT_SINT, NULL, on_event, NULL);
+    platform_sint_attach(MSG_SINT, on_message, NULL, 0, NULL);
+    platform_sint_attach(EVT_SINT, NULL, count_flag, 64, NULL);
 
     uint8_t payload[HV_MESSAGE_PAYLOAD_MAX];
     for (unsigned i = 0; i < sizeof(payload); i++)

@@ -114,7 +114,7 @@ void hvtest_stimer(void)
         skip("stimer", "needs synthetic timers, the SynIC and reference time");
         return;
     }
-    if (platform_sint_attach(TIMER_SINT, on_timer_message, NULL, NULL) != 0) {
+    if (platform_sint_attach(TIMER_SINT, on_timer_message, NULL, 0, NULL) != 0) {
         report(false, "stimer: attach SINT%d", TIMER_SINT);
         return;
     }

@@ -72,7 +72,7 @@ static void test_less_granted_means_messages_not_faults(void)
     CHECK(strstr(hosted_console(), "no SynIC") != NULL, "console: %s", hosted_console());
     CHECK(strstr(hosted_console(), "no HvPostMessage") != NULL, "console: %s", hosted_console());
     CHECK(strstr(hosted_console(), "no reference time") != NULL, "console: %s", hosted_console());
-    CHECK_EQ(platform_sint_attach(2, NULL, NULL, NULL), -1);
+    CHECK_EQ(platform_sint_attach(2, NULL, NULL, 0, NULL), -1);
     CHECK_EQ(platform_post_message(1, 1, "x", 1), HV_STATUS_ACCESS_DENIED);
     uint64_t t;
     CHECK(!hv_clock_ref_time(&t), "no clock");
@@ -215,16 +215,11 @@ static void take_flag(uint32_t flag, void *ctx)
         guest.flags[guest.flag_count++] = flag;
 }
 
-static void on_event(void *ctx)
-{
-    platform_event_scan(2, 2048, take_flag, ctx);
-}
-
 static void test_messages_in_order_through_a_busy_slot(void)
 {
     start(NULL);
     memset(&guest, 0, sizeof(guest));
-    CHECK_EQ(platform_sint_attach(2, on_message, NULL, NULL), 0);
+    CHECK_EQ(platform_sint_attach(2, on_message, NULL, 0, NULL), 0);
     /* Queued while interrupts are off: each after the first finds the slot
      * busy and must wait for the guest's EOM. */
     platform_irq_state s = platform_irq_save();
@@ -249,7 +244,7 @@ static void test_message_before_attach_is_not_lost(void)
     uint8_t b = 42;
     hvsim_post_to_guest(hosted_sim(), 0, 2, 1, &b, 1);
     CHECK_EQ(guest.count, 0);
-    CHECK_EQ(platform_sint_attach(2, on_message, NULL, NULL), 0);
+    CHECK_EQ(platform_sint_attach(2, on_message, NULL, 0, NULL), 0);
     CHECK_EQ(guest.count, 1);
     CHECK_EQ(guest.first_bytes[0], 42);
     stop();
@@ -259,7 +254,7 @@ static void test_oversized_message_is_dropped(void)
 {
     start(NULL);
     memset(&guest, 0, sizeof(guest));
-    CHECK_EQ(platform_sint_attach(2, on_message, NULL, NULL), 0);
+    CHECK_EQ(platform_sint_attach(2, on_message, NULL, 0, NULL), 0);
     /* A host writing garbage into the slot directly. */
     uint64_t simp = msr(HV_MSR_SIMP) & HV_MSR_PAGE_MASK;
     struct hv_message *slot = hvsim_gpa_to_host(hosted_sim(), simp + 2 * HV_SIM_SLOT_SIZE, HV_SIM_SLOT_SIZE);
@@ -278,7 +273,7 @@ static void test_event_flags_scanned_and_cleared(void)
 {
     start(NULL);
     memset(&guest, 0, sizeof(guest));
-    CHECK_EQ(platform_sint_attach(2, NULL, on_event, NULL), 0);
+    CHECK_EQ(platform_sint_attach(2, NULL, take_flag, 2048, NULL), 0);
     platform_irq_state s = platform_irq_save();
     uint32_t want[] = { 1, 5, 64, 2047 };
     for (int i = 0; i < 4; i++)
@@ -395,7 +390,7 @@ static void test_crash_report(void)
 static void test_teardown_leaves_nothing_enabled(void)
 {
     start(NULL);
-    platform_sint_attach(2, on_message, NULL, NULL);
+    platform_sint_attach(2, on_message, NULL, 0, NULL);
     hv_stimer_oneshot(1000000);
     hyperv_teardown();
     CHECK_EQ(msr(HV_MSR_GUEST_OS_ID), 0);

@@ -268,8 +268,9 @@ static void work_fn(void *arg)
 
 static bool in_attach;
 
-static void on_sint(void *ctx)
+static void on_sint(uint32_t event_flag, void *ctx)
 {
+    (void)event_flag;
     (void)ctx;
     CHECK(in_attach || thread_context() == CONTEXT_INTERRUPT, "the SINT handler runs in interrupt context");
     dpc_queue(&dpc);
@@ -297,7 +298,7 @@ static void test_dpc_from_an_interrupt_preempts_a_busy_thread(void)
     dpc_init(&dpc, dpc_fn, NULL);
     work_init(&work, work_fn, NULL);
     in_attach = true;   /* attaching polls the SINT once, outside an interrupt */
-    CHECK_EQ(platform_sint_attach(2, NULL, on_sint, NULL), 0);
+    CHECK_EQ(platform_sint_attach(2, NULL, on_sint, 64, NULL), 0);
     in_attach = false;
     hosted_run_deferred();
     dpc_runs = work_runs = 0;
@@ -319,7 +320,7 @@ static void test_dpc_from_an_interrupt_preempts_a_busy_thread(void)
 
 /* thread_wait_until: VMBus's way of waiting for the host. */
 static volatile int flag;
-static void set_flag(void *ctx) { (void)ctx; flag = 1; }
+static void set_flag(uint32_t event_flag, void *ctx) { (void)ctx; flag = event_flag == 5; }
 static int others_ran;
 static void other(void *arg) { (void)arg; others_ran++; }
 
@@ -327,7 +328,7 @@ static void test_wait_until_returns_after_an_interrupt_and_lets_others_run(void)
 {
     start();
     CHECK_EQ(hyperv_init(), 0);
-    CHECK_EQ(platform_sint_attach(2, NULL, set_flag, NULL), 0);
+    CHECK_EQ(platform_sint_attach(2, NULL, set_flag, 64, NULL), 0);
     flag = 0;
     others_ran = 0;
     uint64_t t0 = now();

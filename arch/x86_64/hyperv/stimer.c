@@ -28,7 +28,7 @@ int hv_stimer_init(void)
         hv_cpu_set_vector_handler(HV_VECTOR_STIMER_DIRECT, timer_vector, NULL);
         timer0_config = HV_STIMER_DIRECT_MODE | ((uint64_t)HV_VECTOR_STIMER_DIRECT << HV_STIMER_VECTOR_SHIFT);
     } else {
-        if (platform_sint_attach(HV_TIMER_SINT, timer_message, NULL, NULL) != 0)
+        if (platform_sint_attach(HV_TIMER_SINT, timer_message, NULL, 0, NULL) != 0)
             return -1;
         timer0_config = (uint64_t)HV_TIMER_SINT << HV_STIMER_SINT_SHIFT;
     }

@@ -1,7 +1,9 @@
 /* The synthetic interrupt controller: the message page (SIMP), the event
  * flags page (SIEFP), and one SINT per user, each on its own vector. The
- * interrupt handler runs the SINT's event callback first, then drains its
- * message slot with the end-of-message protocol. */
+ * interrupt handler hands each event flag the host set to the SINT's flag
+ * callback first, then drains its message slot with the end-of-message
+ * protocol, handing each message to its message callback: the interrupt
+ * goes up to the SINT's user, which never calls back down to scan. */
 #include <string.h>
 
 #include "arch/platform.h"
@@ -15,7 +17,8 @@ static uint8_t *event_page;               /* SIEFP: 2048 flags per SINT */
 
 static struct {
     platform_message_fn on_message;
-    platform_event_fn on_event;
+    platform_flag_fn on_flag;
+    uint32_t flag_count;
     void *ctx;
 } sints[HV_SINT_COUNT];
 
@@ -47,7 +50,7 @@ void hv_synic_teardown(void)
         if (hv_cpu_rdmsr(HV_MSR_SINT0 + n, &v))
             hv_cpu_wrmsr(HV_MSR_SINT0 + n, v | HV_SINT_MASKED);
         sints[n].on_message = NULL;
-        sints[n].on_event = NULL;
+        sints[n].on_flag = NULL;
     }
     if (hv_cpu_rdmsr(HV_MSR_SCONTROL, &v))
         hv_cpu_wrmsr(HV_MSR_SCONTROL, v & ~HV_SCONTROL_ENABLE);
@@ -80,22 +83,46 @@ static void drain_messages(uint32_t sint)
     }
 }
 
+/* Takes every set flag of the SINT's event array below its flag_count
+ * (cleared atomically, a 64-bit word at a time) and hands each to on_flag. */
+static void take_flags(uint32_t sint)
+{
+    uint32_t flag_count = sints[sint].flag_count;
+    if (event_page == NULL || sints[sint].on_flag == NULL)
+        return;
+    if (flag_count > HV_EVENT_FLAGS_COUNT)
+        flag_count = HV_EVENT_FLAGS_COUNT;
+    uint64_t *words = (uint64_t *)(event_page + sint * HV_SIEF_ARRAY_SIZE);
+    for (uint32_t w = 0; w < (flag_count + 63) / 64; w++) {
+        if (__atomic_load_n(&words[w], __ATOMIC_RELAXED) == 0)
+            continue;
+        uint64_t bits = __atomic_exchange_n(&words[w], 0, __ATOMIC_SEQ_CST);   /* take them all at once */
+        while (bits != 0) {
+            uint32_t flag = w * 64 + (uint32_t)__builtin_ctzll(bits);
+            bits &= bits - 1;
+            if (flag < flag_count)
+                sints[sint].on_flag(flag, sints[sint].ctx);
+        }
+    }
+}
+
 /* The SINT's vector handler; arg is the SINT's number. */
 static void sint_interrupt(void *arg)
 {
     uint32_t sint = (uint32_t)(uintptr_t)arg;
-    if (sints[sint].on_event != NULL)
-        sints[sint].on_event(sints[sint].ctx);
+    take_flags(sint);
     drain_messages(sint);
 }
 
-int platform_sint_attach(uint32_t sint, platform_message_fn on_message, platform_event_fn on_event, void *ctx)
+int platform_sint_attach(uint32_t sint, platform_message_fn on_message, platform_flag_fn on_flag,
+                         uint32_t flag_count, void *ctx)
 {
     if (!hv.synic || sint >= HV_SINT_COUNT)
         return -1;   /* the caller says what it cannot do without it */
     sints[sint].ctx = ctx;
     sints[sint].on_message = on_message;
-    sints[sint].on_event = on_event;
+    sints[sint].on_flag = on_flag;
+    sints[sint].flag_count = on_flag != NULL ? flag_count : 0;
     uint8_t vector = (uint8_t)(HV_VECTOR_SINT_BASE + sint);
     hv_cpu_set_vector_handler(vector, sint_interrupt, (void *)(uintptr_t)sint);
     /* Never AutoEOI: deprecated on current hosts, and one EOI path is simpler. */
@@ -121,25 +148,5 @@ void platform_sint_detach(uint32_t sint)
         return;
     hv_cpu_wrmsr(HV_MSR_SINT0 + sint, HV_SINT_MASKED);
     sints[sint].on_message = NULL;
-    sints[sint].on_event = NULL;
-}
-
-void platform_event_scan(uint32_t sint, uint32_t flag_count, platform_flag_fn fn, void *ctx)
-{
-    if (event_page == NULL || sint >= HV_SINT_COUNT)
-        return;
-    if (flag_count > HV_EVENT_FLAGS_COUNT)
-        flag_count = HV_EVENT_FLAGS_COUNT;
-    uint64_t *words = (uint64_t *)(event_page + sint * HV_SIEF_ARRAY_SIZE);
-    for (uint32_t w = 0; w < (flag_count + 63) / 64; w++) {
-        if (__atomic_load_n(&words[w], __ATOMIC_RELAXED) == 0)
-            continue;
-        uint64_t bits = __atomic_exchange_n(&words[w], 0, __ATOMIC_SEQ_CST);   /* take them all at once */
-        while (bits != 0) {
-            uint32_t flag = w * 64 + (uint32_t)__builtin_ctzll(bits);
-            bits &= bits - 1;
-            if (flag < flag_count)
-                fn(flag, ctx);
-        }
-    }
+    sints[sint].on_flag = NULL;
 }
