@@ -13,6 +13,7 @@ packages=(
     gdisk qemu-utils        # disk images: GPT (sgdisk), VHDX and VHD (qemu-img)
     sbsigntool openssl      # Secure Boot signing (sbsign, sbverify), test keys
     libclang-rt-14-dev      # ASan/UBSan for the host tests
+    clang-format-14         # make format-check (git-clang-format-14)
     python3                 # make coverage joins its two sources
     valgrind                # make bench: instructions per packet (callgrind)
     dnsmasq-base iputils-ping curl   # real peers of the network tests (a namespace of their own)

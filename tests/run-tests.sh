@@ -9,10 +9,12 @@
 #   - a short run of each fuzz target from its seed corpus (make fuzz-smoke);
 #   - the mutation check: guest mistakes hvsim must catch (tests/hvsim/run-mutations.sh);
 #   - the disk image and signing tests (tests/image/run-image-tests.sh);
-#   - the layers' include rules (scripts/check-layers.sh).
+#   - the layers' include rules (scripts/check-layers.sh), and the layout
+#     of the C lines changed since .clang-format (scripts/format-check.sh,
+#     advisory: a difference is a skip).
 # Usage: run-tests.sh [--only ERE] BUILD_DIR UNIT_TEST...   (the Makefile passes these)
 # --only (make test T=ERE) runs the cases whose program or suite (a unit-test
-# program's name, boot, layers, bridged, fuzz, mutation, image) or case name matches
+# program's name, boot, layers, format, bridged, fuzz, mutation, image) or case name matches
 # ERE. HVRT_FUZZ_TARGETS names the fuzz targets (make passes its list).
 set -uo pipefail
 
@@ -191,6 +193,8 @@ run_suite() {
 }
 
 ! selected layers || run_suite "the layers' include rules (make check-layers)" "layers: " scripts/check-layers.sh
+! selected format || run_suite "layout of the changed C lines (make format-check; advisory)" "format: " \
+    scripts/format-check.sh --advisory
 # The bridged cases are picked by name; the suite's name picks them all.
 bridge_only=$only
 selected bridged && bridge_only=""
