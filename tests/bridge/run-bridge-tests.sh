@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs the bridged end-to-end tests in tests/bridge/cases, two at a time,
 # and ends with "N passed, N failed". A failure prints both sides' logs.
-# Usage: run-bridge-tests.sh BUILD_DIR
+# Usage: run-bridge-tests.sh BUILD_DIR [NAME-REGEX]  (the regex picks cases by name)
 # With HVRT_TRACE_DIR set, each case also leaves QEMU's instruction trace
 # and the guest's console there (NAME.trace, NAME.guest.log), for make coverage.
 set -uo pipefail
 
 build=${1:-build}
+only=${2:-}
 image=$build/hvrt.efi
 results=$(mktemp -d "${TMPDIR:-/tmp}/hvrt-bridge-tests.XXXXXX")
 trap 'rm -rf "$results"' EXIT
@@ -61,6 +62,7 @@ while IFS= read -r line; do
     [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
     IFS='|' read -r name want bridge cmdline guest_patterns host_patterns <<< "$line"
     name=$(trim "$name") want=$(trim "$want") bridge=$(trim "$bridge") cmdline=$(trim "$cmdline")
+    [ -n "$only" ] && ! [[ $name =~ $only ]] && continue
     names+=("$name")
     bridge_test "$name" "$want" "$bridge" "$cmdline" "$guest_patterns" "$host_patterns" &
     while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
