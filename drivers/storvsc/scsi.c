@@ -71,7 +71,9 @@ uint8_t scsi_cdb_sync_cache(uint8_t cdb[16])
 uint8_t scsi_cdb_rw(uint8_t cdb[16], bool write, uint64_t lba, uint32_t blocks, bool force16)
 {
     memset(cdb, 0, 16);
-    if (!force16 && lba + blocks <= 0xFFFFFFFFull && blocks <= 0xFFFF) {
+    /* lba <= max - blocks, not lba + blocks <= max: near 2^64 the sum wraps
+     * and a 10-byte CDB would name another sector (found by fuzz_storvsc). */
+    if (!force16 && lba <= 0xFFFFFFFFull - blocks && blocks <= 0xFFFF) {
         cdb[0] = write ? SCSI_WRITE_10 : SCSI_READ_10;
         put_be32(cdb + 2, (uint32_t)lba);
         put_be16(cdb + 7, (uint16_t)blocks);
