@@ -202,6 +202,18 @@ void hvsim_advance_ns(struct hvsim *sim, uint64_t ns)
     sim_leave(sim);
 }
 
+void hvsim_advance_late_ns(struct hvsim *sim, uint64_t ns)
+{
+    uint64_t target = sim->now_ns + ns;
+    if (target < sim->now_ns)
+        target = UINT64_MAX;
+    sim_enter(sim);
+    sim->late_until_ns = target;
+    clock_advance_to(sim, target);
+    sim->late_until_ns = 0;
+    sim_leave(sim);
+}
+
 bool hvsim_advance_to_next_event(struct hvsim *sim)
 {
     uint64_t t;

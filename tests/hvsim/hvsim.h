@@ -184,6 +184,13 @@ uint64_t hvsim_read_tsc(const struct hvsim *sim, uint32_t vp);
 /* Move the clock forward, firing timers, delayed messages and host
  * callbacks in time order; interrupts are taken at each event's time. */
 void hvsim_advance_ns(struct hvsim *sim, uint64_t ns);
+/* The same after the host itself could not run for ns (hvsim-bridge when
+ * it catches its clock up with real time): what fell due in the gap still
+ * happens in time order, but a periodic synthetic timer due several times
+ * in it expires once and skips the rest (counted in timer_missed), as
+ * Hyper-V skips expirations it could not signal in time rather than send
+ * them in a burst (TLFS, "Timers": "Periodic Timers"). */
+void hvsim_advance_late_ns(struct hvsim *sim, uint64_t ns);
 /* When the next timed event is due (absolute ns); false if none. */
 bool hvsim_next_event_ns(const struct hvsim *sim, uint64_t *when_ns);
 /* Advance to the next timed event; false (clock unchanged) if none. */

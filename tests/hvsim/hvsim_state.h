@@ -93,6 +93,7 @@ struct hvsim {
 
     /* time: TSC = tsc_base + (now_ns - tsc_base_ns) * tsc_hz / 1e9 */
     uint64_t now_ns;
+    uint64_t late_until_ns;   /* hvsim_advance_late_ns: the gap's end while it runs, else 0 */
     uint64_t tsc_hz, tsc_base, tsc_base_ns;
     uint32_t tsc_sequence;
     bool tsc_valid;

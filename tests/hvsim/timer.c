@@ -9,7 +9,13 @@
  * slot. A periodic expiry that finds the previous message still undelivered
  * (or, in direct mode, its vector still pending) is merged into it and
  * counted in timer_missed; the waiting message keeps its first due time and
- * no burst follows. The Lazy bit is stored but changes nothing. */
+ * no burst follows. Periods that went by while hvsim itself could not run
+ * (hvsim_advance_late_ns: the bridge catching its clock up with real time)
+ * are skipped the same way: the first one expires, the others are counted
+ * missed. The TLFS ("Timers", "Periodic Timers") lets Hyper-V shorten a few
+ * periods to catch up, and skip expirations entirely when many were missed;
+ * it never delivers one before its time. The Lazy bit is stored but changes
+ * nothing. */
 #include <string.h>
 
 #include "tests/hvsim/hvsim_state.h"
@@ -61,6 +67,10 @@ static void fire(struct hvsim *sim, struct hvsim_vp *vp, unsigned idx)
     struct hvsim_stimer *t = &vp->stimer[idx];
     uint64_t due = t->due;
     uint64_t now = clock_ref_count(sim);
+
+    /* Late: the whole gap went by at once, not only up to this expiry. */
+    if (sim->late_until_ns != 0 && sim->late_until_ns / 100 > now)
+        now = sim->late_until_ns / 100;
 
     vp->stats.timer_expirations[idx]++;
     if (t->config & HVW_STIMER_PERIODIC) {

@@ -296,6 +296,38 @@ static void test_periodic_missed_expirations_merge(void)
     hvsim_destroy(sim);
 }
 
+/* The bridge's catch-up after hvsim could not run for 50 ms: a guest that
+ * consumes every message at once (as a guest running beside hvsim does)
+ * still gets one expiry, not fifty; the other periods are counted missed
+ * and the next one is due a period after the gap, not before. */
+static void test_periodic_late_advance_skips(void)
+{
+    struct tg_irqs irqs;
+    struct consume_ctx c = {{0}, 0};
+    struct hvsim *sim = setup(&irqs);
+    irqs.hook = consume_timer;
+    irqs.user = &c;
+    hvsim_wrmsr(sim, 0, HV_MSR_STIMER0_COUNT, 10000);   /* 1 ms period, first due at ref 10000 */
+    hvsim_wrmsr(sim, 0, HV_MSR_STIMER0_CONFIG, msg_config(TIMER_SINT, HV_STIMER_PERIODIC));
+    hvsim_advance_late_ns(sim, 50500000);               /* 50.5 ms late */
+    CHECK_EQ(c.n, 1);
+    CHECK_EQ(c.expirations[0], 10000);                  /* the first missed period, never early */
+    struct hvsim_stats st;
+    hvsim_get_stats(sim, 0, &st);
+    CHECK_EQ(st.timer_expirations[0], 1);
+    CHECK_EQ(st.timer_missed[0], 49);                   /* due at 2 .. 50 ms */
+    uint64_t next;
+    CHECK(hvsim_next_event_ns(sim, &next), "the timer stays armed");
+    CHECK_EQ(next, 51000000);
+    hvsim_advance_ns(sim, 1000000);                     /* on time again: one a period */
+    CHECK_EQ(c.n, 2);
+    CHECK_EQ(c.expirations[1], 510000);
+    /* The same gap advanced by a host that ran (the hosted tests): every period. */
+    hvsim_advance_ns(sim, 5000000);
+    CHECK_EQ(c.n, 7);
+    hvsim_destroy(sim);
+}
+
 static void test_oneshot_busy_slot_waits_for_eom(void)
 {
     struct tg_irqs irqs;
@@ -478,6 +510,7 @@ int main(void)
     RUN_TEST(test_oneshot_in_the_past_fires_at_once);
     RUN_TEST(test_periodic_message_mode);
     RUN_TEST(test_periodic_missed_expirations_merge);
+    RUN_TEST(test_periodic_late_advance_skips);
     RUN_TEST(test_oneshot_busy_slot_waits_for_eom);
     RUN_TEST(test_direct_mode);
     RUN_TEST(test_direct_mode_rules);
