@@ -18,7 +18,8 @@ FUZZ_LONG_SECONDS ?= 3600
 FUZZ_FLAGS   ?=
 FUZZ_SMOKE_RUNS ?= 2000
 FUZZ_DIR     := $(or $(BUILD),build)/fuzz
-FUZZ_TARGETS ?= fuzz_ring fuzz_vmbus_msg fuzz_ic fuzz_kmcl fuzz_netvsc fuzz_http_response fuzz_goal_state fuzz_storvsc fuzz_fs
+FUZZ_TARGETS ?= fuzz_ring fuzz_vmbus_msg fuzz_ic fuzz_kmcl fuzz_netvsc fuzz_http_response fuzz_goal_state fuzz_storvsc fuzz_fs \
+    fuzz_httpd_request
 
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer -I. -Iinclude
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -49,6 +50,8 @@ fuzz_http_response_SRCS := tests/fuzz/fuzz_http_response.c net/http_response.c
 fuzz_goal_state_SRCS    := tests/fuzz/fuzz_goal_state.c apps/azure/goalstate.c
 fuzz_storvsc_SRCS   := tests/fuzz/fuzz_storvsc.c drivers/storvsc/vstor_result.c drivers/storvsc/scsi.c
 fuzz_fs_SRCS        := tests/fuzz/fuzz_fs.c drivers/fs/fat.c drivers/fs/gpt.c
+# httpd's request parser (apps/httpd/request.c): what any client sends.
+fuzz_httpd_request_SRCS := tests/fuzz/fuzz_httpd_request.c apps/httpd/request.c
 
 # What the coverage report covers: the code that parses host data. Of the
 # KMCL face, the configuration setters, the server-only stubs and
@@ -58,7 +61,8 @@ FUZZ_COV_SRCS := arch/x86_64/hyperv/synic.c vmbus/connection.c vmbus/offer.c vmb
                  $(filter-out vmbus/kmcl_config.c vmbus/kmcl_server.c vmbus/kmcl_pages.c,$(wildcard vmbus/kmcl*.c)) \
                  $(wildcard apps/ic/*.c) \
                  $(wildcard drivers/netvsc/*.c) net/http_response.c apps/azure/goalstate.c \
-                 drivers/storvsc/vstor_result.c drivers/storvsc/scsi.c drivers/fs/fat.c drivers/fs/gpt.c
+                 drivers/storvsc/vstor_result.c drivers/storvsc/scsi.c drivers/fs/fat.c drivers/fs/gpt.c \
+                 apps/httpd/request.c
 
 .PHONY: fuzz fuzz-long fuzz-cov fuzz-smoke fuzz-build fuzz-cov-build fuzz-clean
 

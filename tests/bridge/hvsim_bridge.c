@@ -74,6 +74,7 @@ struct bridge {
     struct hvsim *sim;
     struct hvsim_vmbus *vb;
     struct hvsim_storage *storage;   /* with --disk */
+    int tap_fd;                      /* with --tap: a frame from Linux wakes the loop; else -1 */
     struct bridge_mailbox *mailbox;   /* NULL until the guest says hello */
     char line[128];
     size_t line_len;
@@ -215,6 +216,8 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->spurious_every_ms = number(a, v);
         else if (strcmp(a, "--rescind-after") == 0)
             o->rescind_after_ms = number(a, v);
+        else if (strcmp(a, "--tap") == 0)
+            o->tap = v;
         else if (strcmp(a, "--tsc-hz") == 0) {
             char *end;
             o->tsc_hz = strtoull(v, &end, 10);
@@ -339,10 +342,13 @@ static void create_host(struct bridge *b)
 
     static struct hvsim_vmbus_device devices[16];
     static struct hvsim_netvsc_config netvsc;
-    if (b->opt.tap != NULL && (netvsc.tap_fd = hvsim_tap_open(b->opt.tap)) < 0) {
+    b->tap_fd = -1;
+    if (b->opt.tap != NULL && (b->tap_fd = netvsc.tap_fd = hvsim_tap_open(b->opt.tap)) < 0) {
         say("error: cannot open the TAP interface %s: %s", b->opt.tap, strerror(errno));
         exit(3);
     }
+    if (b->opt.tap != NULL)
+        say("netvsc: frames to and from the TAP interface %s", b->opt.tap);
     uint32_t count = 0;
     char list[128];
     snprintf(list, sizeof(list), "%s", b->opt.devices);
@@ -643,8 +649,8 @@ static void sleep_until_needed(struct bridge *b)
             return;
         }
     }
-    struct pollfd p = { .fd = b->sock, .events = POLLIN };
-    poll(&p, 1, timeout_ms);
+    struct pollfd p[2] = { { .fd = b->sock, .events = POLLIN }, { .fd = b->tap_fd, .events = POLLIN } };
+    poll(p, b->tap_fd >= 0 ? 2 : 1, timeout_ms);
     if (b->mailbox != NULL)
         __atomic_store_n(&b->mailbox->host_sleeping, 0, __ATOMIC_SEQ_CST);
 }
