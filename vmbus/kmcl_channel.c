@@ -1,7 +1,7 @@
-/* KMCL channel lifetime: Allocate, Enable, Pause/Start, Disable, Cleanup,
- * and the state callbacks in their documented order (Opened, Started,
- * PostStarted; Suspend, Closed). The open and close themselves are the
- * channel core's (vmbus_channel_open/close). */
+/* KMCL channel lifetime, the client's calls: Allocate, Enable (returns at
+ * once; kmcl_state.c opens), Pause/Start, Disable (returns when Suspend and
+ * Closed ran and every held packet was completed), Cleanup, and hvrt's
+ * HvrtChannelWaitOpened for simple apps. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,35 +38,17 @@ NTSTATUS VmbChannelAllocate(PDEVICE_OBJECT ParentDeviceObject, BOOLEAN IsServer,
     ch->quota = KMCL_DEFAULT_QUOTA;
     ch->in_pages = ch->out_pages = KMCL_DEFAULT_RING_PAGES;
     ch->next_transaction = 1;
+    dpc_init(&ch->dpc, kmcl_dispatch, ch);
+    work_init(&ch->state_work, kmcl_state_work, ch);
+    work_init(&ch->passive_work, kmcl_passive_delivery, ch);
+    mutex_init(&ch->lock);
     *Channel = ch;
     return STATUS_SUCCESS;
 }
 
-static void call_state(VMBCHANNEL ch, PFN_VMB_CHANNEL_CLOSED fn)
-{
-    if (fn != NULL)
-        fn(ch);
-}
-
 void kmcl_kick(VMBCHANNEL ch)
 {
-    kmcl_dispatch(ch);
-}
-
-/* Active: Started, the queue runs, then PostStarted. */
-static void start(VMBCHANNEL ch)
-{
-    call_state(ch, ch->callbacks.EvtChannelStarted);
-    ch->state = KMCL_ACTIVE;
-    kmcl_kick(ch);
-    call_state(ch, ch->callbacks.EvtChannelPostStarted);
-}
-
-/* Stops delivery; Suspend lets the client finish what it holds. */
-static void suspend(VMBCHANNEL ch)
-{
-    ch->state = KMCL_OPENED;
-    call_state(ch, ch->callbacks.EvtChannelSuspend);
+    dpc_queue(&ch->dpc);
 }
 
 NTSTATUS VmbChannelEnable(VMBCHANNEL Channel)
@@ -76,48 +58,37 @@ NTSTATUS VmbChannelEnable(VMBCHANNEL Channel)
         return STATUS_INVALID_PARAMETER_1;
     if (!ch->have_target)
         return STATUS_INVALID_DEVICE_STATE;
+    /* The bus itself, not the peer: without it nothing could ever open. */
     int status = vmbus_connected() ? VMBUS_OK : vmbus_connect(NULL);
-    struct vmbus_offer offer;
-    if (status == VMBUS_OK)
-        status = vmbus_wait_offer(&ch->type, ch->have_instance ? &ch->instance : NULL, 0, &offer);
     if (status != VMBUS_OK) {
-        NTSTATUS nt = status == VMBUS_E_TIMEOUT ? STATUS_NO_SUCH_DEVICE : kmcl_status(status);
+        NTSTATUS nt = kmcl_status(status == VMBUS_E_TIMEOUT ? VMBUS_E_NO_HYPERV : status);
         if (ch->pnp_failure != NULL)
             ch->pnp_failure(ch, nt);
         return nt;
     }
-
     NTSTATUS st = kmcl_receive_alloc(ch);
     if (!NT_SUCCESS(st))
         return st;
-    status = vmbus_channel_open(&ch->core, &offer, ch->out_pages * 4096, ch->in_pages * 4096, NULL, 0,
-                                kmcl_on_readable, ch, KMCL_TIMEOUT_MS);
-    if (status != VMBUS_OK) {
-        kmcl_receive_free(ch);
-        return kmcl_status(status);
-    }
-    ch->state = KMCL_OPENED;   /* opened, not yet delivering */
-    NTSTATUS opened = ch->callbacks.EvtChannelOpened ? ch->callbacks.EvtChannelOpened(ch) : STATUS_SUCCESS;
-    if (!NT_SUCCESS(opened)) {
-        vmbus_channel_close(&ch->core, KMCL_TIMEOUT_MS);
-        ch->state = KMCL_DISABLED;
-        kmcl_receive_free(ch);
-        return opened;
-    }
-    if (ch->state != KMCL_OPENED)
-        return STATUS_SUCCESS;   /* Opened disabled it: nothing may follow Closed */
-    if (!ch->pause_requested)
-        start(ch);
+    mutex_lock(&ch->lock);
+    ch->state = KMCL_ENABLED;
+    ch->disable_requested = false;
+    ch->open_status = STATUS_SUCCESS;
+    ch->offer_seen = false;
+    ch->refused_relid = 0;
+    mutex_unlock(&ch->lock);
+    kmcl_watch_offers(ch, true);
+    work_queue(&ch->state_work);   /* opens now if the offer is there, else when it comes */
     return STATUS_SUCCESS;
 }
 
-/* KMCL: Disable and Pause return once the client completed what it holds
- * (Suspend is where it finishes them). Waits, polling, like every wait
- * here; a client that never completes is waited for as long as it takes. */
-static void wait_for_held(VMBCHANNEL ch)
+/* The end of Disable, lock held: from Enabled to Disabled. */
+void kmcl_disabled(VMBCHANNEL ch)
 {
-    while (ch->held > 0)
-        thread_wait_until(platform_time_ns() + 1000000);
+    kmcl_watch_offers(ch, false);
+    kmcl_cancel_sends(ch, STATUS_CANCELLED);   /* queued before any open */
+    ch->state = KMCL_DISABLED;
+    ch->disable_requested = false;
+    kmcl_receive_free(ch);
 }
 
 void VmbChannelDisable(VMBCHANNEL Channel)
@@ -125,45 +96,83 @@ void VmbChannelDisable(VMBCHANNEL Channel)
     VMBCHANNEL ch = Channel;
     if (ch == NULL || ch->state == KMCL_DISABLED)
         return;
-    if (ch->state == KMCL_ACTIVE)
-        suspend(ch);
-    wait_for_held(ch);
-    kmcl_dispatch(ch);   /* completions that waited for room: now or never */
-    NTSTATUS why = vmbus_channel_rescinded(&ch->core) ? STATUS_DEVICE_REMOVED : STATUS_CANCELLED;
-    vmbus_channel_close(&ch->core, KMCL_TIMEOUT_MS);
-    kmcl_cancel_sends(ch, why);
-    kmcl_cancel_transactions(ch, why);
-    call_state(ch, ch->callbacks.EvtChannelClosed);
-    ch->state = KMCL_DISABLED;
-    kmcl_receive_free(ch);
+    if (ch->in_callback == thread_self()) {
+        ch->disable_requested = true;   /* inside a state callback: done as soon as it returns */
+        return;
+    }
+    mutex_lock(&ch->lock);
+    if (ch->state == KMCL_OPENED || ch->state == KMCL_ACTIVE)
+        kmcl_close(ch, STATUS_CANCELLED);
+    if (ch->state != KMCL_DISABLED)
+        kmcl_disabled(ch);
+    mutex_unlock(&ch->lock);
+}
+
+/* Nothing of the channel may still be queued or running when it is freed. */
+static void wait_idle(VMBCHANNEL ch)
+{
+    while (ch->dpc.queued || ch->state_work.queued || ch->passive_work.queued || ch->running > 0)
+        thread_sleep_until(platform_time_ns() + 1000000);
 }
 
 void VmbChannelCleanup(VMBCHANNEL Channel)
 {
     if (Channel == NULL)
         return;
-    if (Channel->state != KMCL_DISABLED)
-        VmbChannelDisable(Channel);   /* KMCL requires it disabled; be safe rather than leak */
+    VmbChannelDisable(Channel);   /* KMCL requires it disabled; be safe rather than leak */
+    wait_idle(Channel);
     free(Channel);
 }
 
 void VmbChannelPause(VMBCHANNEL Channel)
 {
-    if (Channel == NULL)
+    if (Channel == NULL || Channel->in_callback == thread_self())
+        return;   /* KMCL: not from a state callback */
+    if (Channel->state == KMCL_DISABLED) {
+        Channel->pause_requested = true;   /* it opens paused */
         return;
-    if (Channel->state == KMCL_DISABLED)
-        Channel->pause_requested = true;
-    else if (Channel->state == KMCL_ACTIVE) {
-        suspend(Channel);
-        wait_for_held(Channel);
     }
+    mutex_lock(&Channel->lock);
+    Channel->pause_requested = true;
+    if (Channel->state == KMCL_ACTIVE) {
+        kmcl_suspend(Channel);
+        kmcl_wait_for_held(Channel);
+    }
+    mutex_unlock(&Channel->lock);
 }
 
 void VmbChannelStart(VMBCHANNEL Channel)
 {
-    if (Channel == NULL)
+    if (Channel == NULL || Channel->in_callback == thread_self())
         return;
+    if (Channel->state == KMCL_DISABLED) {
+        Channel->pause_requested = false;
+        return;
+    }
+    mutex_lock(&Channel->lock);
     Channel->pause_requested = false;
     if (Channel->state == KMCL_OPENED)
-        start(Channel);
+        kmcl_start(Channel);
+    mutex_unlock(&Channel->lock);
+}
+
+NTSTATUS HvrtChannelWaitOpened(VMBCHANNEL Channel, UINT32 TimeoutMs)
+{
+    if (Channel == NULL || Channel->state == KMCL_DISABLED)
+        return STATUS_INVALID_DEVICE_STATE;
+    uint64_t now = platform_time_ns();
+    uint64_t deadline = TimeoutMs == UINT32_MAX ? UINT64_MAX : now + (uint64_t)TimeoutMs * 1000000;
+    for (;;) {
+        /* Opened and started (or opened paused): the client's callbacks ran. */
+        if (Channel->state == KMCL_ACTIVE || (Channel->state == KMCL_OPENED && Channel->pause_requested))
+            return STATUS_SUCCESS;
+        if (Channel->state == KMCL_DISABLED)
+            return STATUS_DEVICE_REMOVED;
+        if (!NT_SUCCESS(Channel->open_status))
+            return Channel->open_status;   /* the host refused it, or Opened failed */
+        if (platform_time_ns() >= deadline)
+            return Channel->offer_seen ? STATUS_IO_TIMEOUT : STATUS_NO_SUCH_DEVICE;
+        uint64_t nap = platform_time_ns() + 1000000;
+        thread_sleep_until(nap < deadline ? nap : deadline);
+    }
 }

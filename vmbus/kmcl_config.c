@@ -83,14 +83,18 @@ NTSTATUS VmbChannelInitSetFlags(VMBCHANNEL Channel, UINT32 Flags)
 
 void VmbChannelSetIncomingProcessingAtPassive(VMBCHANNEL Channel, BOOLEAN RequirePassive)
 {
-    (void)Channel;
-    (void)RequirePassive;   /* no IRQLs: delivery is always in interrupt context (docs/api.md) */
+    if (Channel != NULL)
+        Channel->passive = RequirePassive != 0;   /* the next delivery runs where this says */
 }
 
 void VmbChannelSetTransactionQuota(VMBCHANNEL Channel, UINT32 Quota)
 {
-    if (kmcl_configurable(Channel) && Quota > 0 && Quota <= 4096)
-        Channel->quota = Quota;   /* sizes the completion pool, so only while disabled */
+    if (Channel == NULL || Quota == 0 || Quota > KMCL_MAX_QUOTA)
+        return;
+    /* While disabled it sizes the receive slots; once enabled it may go
+     * below the number held (delivery waits) but not above the slots. */
+    Channel->quota = Channel->state == KMCL_DISABLED || Quota <= Channel->slot_count ? Quota : Channel->slot_count;
+    kmcl_kick(Channel);
 }
 
 void VmbChannelSetPointer(VMBCHANNEL Channel, PVOID Pointer)

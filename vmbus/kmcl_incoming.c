@@ -89,6 +89,7 @@ static void release_slot(struct vmb_packet_completion *c)
     free(c->mdls);
     c->mdls = NULL;
     c->mdl_count = 0;
+    c->defer = false;
     c->state = SLOT_FREE;
     c->generation++;   /* every handle to this use goes stale */
 }
@@ -161,8 +162,8 @@ static enum read_result read_one(VMBCHANNEL ch)
 static void read_ring(VMBCHANNEL ch)
 {
     enum read_result r;
-    if (ch->state == KMCL_DISABLED)
-        return;   /* still opening: what the host wrote meanwhile waits for the open to finish */
+    if (ch->state < KMCL_OPENED)
+        return;   /* not open (yet): what the host wrote meanwhile waits for the open to finish */
     do {
         vmbus_channel_mask(&ch->core);
         while ((r = read_one(ch)) == READ_ONE)
@@ -217,19 +218,46 @@ static bool contents(VMBCHANNEL ch, struct vmb_packet_completion *c, const uint8
     return type == VMBUS_PIPE_DATA;
 }
 
-static void deliver(VMBCHANNEL ch)
+/* The next packet to deliver at this level, now held; NULL when none or
+ * when the channel is not active or at its quota. Packets deferred to
+ * passive go first there. */
+static struct vmb_packet_completion *next_packet(VMBCHANNEL ch, bool at_passive)
+{
+    platform_irq_state s = platform_irq_save();
+    struct vmb_packet_completion *c = NULL;
+    if (ch->state == KMCL_ACTIVE && !ch->failed && ch->held < ch->quota) {
+        if (at_passive)
+            c = pop(&ch->passive_head, &ch->passive_tail);
+        if (c == NULL && ch->passive == at_passive)
+            c = pop(&ch->ready_head, &ch->ready_tail);
+    }
+    if (c != NULL) {
+        c->state = SLOT_HELD;
+        ch->held++;
+    }
+    platform_irq_restore(s);
+    return c;
+}
+
+/* ProcessPacket called VmbChannelPacketDeferToPassive: the packet goes
+ * back, to be delivered again by the passive worker. */
+static void defer(VMBCHANNEL ch, struct vmb_packet_completion *c)
+{
+    platform_irq_state s = platform_irq_save();
+    c->defer = false;
+    c->state = SLOT_READY;
+    c->generation++;   /* the handle ProcessPacket had is spent */
+    ch->held--;
+    push(&ch->passive_head, &ch->passive_tail, c);
+    platform_irq_restore(s);
+    work_queue(&ch->passive_work);
+}
+
+static void deliver(VMBCHANNEL ch, bool at_passive)
 {
     uint32_t delivered = 0;
     for (;;) {
-        platform_irq_state s = platform_irq_save();
-        struct vmb_packet_completion *c = NULL;
-        if (ch->state == KMCL_ACTIVE && !ch->failed && ch->held < ch->quota)
-            c = pop(&ch->ready_head, &ch->ready_tail);
-        if (c != NULL) {
-            c->state = SLOT_HELD;
-            ch->held++;
-        }
-        platform_irq_restore(s);
+        struct vmb_packet_completion *c = next_packet(ch, at_passive);
         if (c == NULL)
             break;
         const uint8_t *data;
@@ -240,31 +268,55 @@ static void deliver(VMBCHANNEL ch)
         }
         delivered++;
         ch->process_packet(ch, handle_of(c), (PVOID)data, size, packet_flags(c));
+        if (c->defer)
+            defer(ch, c);
     }
     if (delivered > 0 && ch->processing_complete != NULL)
         ch->processing_complete(ch, delivered);
 }
 
-/* One at a time per channel: a call while it runs (from a callback, or an
- * interrupt) only asks for one more round. */
-void kmcl_dispatch(VMBCHANNEL ch)
+/* The channel's dpc. One at a time per channel: a call while it runs
+ * only asks for one more round. */
+void kmcl_dispatch(void *arg)
 {
+    VMBCHANNEL ch = arg;
+    __atomic_add_fetch(&ch->running, 1, __ATOMIC_SEQ_CST);
     platform_irq_state s = platform_irq_save();
     bool run = !ch->dispatching && ch->slots != NULL;
     ch->again = ch->dispatching;
     ch->dispatching |= run;
     platform_irq_restore(s);
     while (run) {
+        if (vmbus_channel_rescinded(&ch->core) && ch->state >= KMCL_OPENED) {
+            /* Now, not at their timeouts; Suspend and Closed follow at passive. */
+            kmcl_cancel_sends(ch, STATUS_DEVICE_REMOVED);
+            kmcl_cancel_transactions(ch, STATUS_DEVICE_REMOVED);
+            work_queue(&ch->state_work);
+        }
         post_replies(ch);
         kmcl_flush_sends(ch);
         read_ring(ch);
-        deliver(ch);
+        if (ch->passive && ch->ready_head != NULL)
+            work_queue(&ch->passive_work);
+        else
+            deliver(ch, false);
         s = platform_irq_save();
         run = ch->again && ch->slots != NULL;
         ch->again = false;
         ch->dispatching = run;
         platform_irq_restore(s);
     }
+    __atomic_sub_fetch(&ch->running, 1, __ATOMIC_SEQ_CST);
+}
+
+/* The passive worker's delivery: SetIncomingProcessingAtPassive, and
+ * packets deferred to passive. ProcessPacket may block here. */
+void kmcl_passive_delivery(void *arg)
+{
+    VMBCHANNEL ch = arg;
+    __atomic_add_fetch(&ch->running, 1, __ATOMIC_SEQ_CST);
+    deliver(ch, true);
+    __atomic_sub_fetch(&ch->running, 1, __ATOMIC_SEQ_CST);
 }
 
 void kmcl_on_readable(struct vmbus_channel *core, void *ctx)
@@ -333,7 +385,9 @@ NTSTATUS HvrtPacketCompleteWithReply(VMBPACKETCOMPLETION Packet, PVOID Buffer, U
 
 void VmbChannelPacketDeferToPassive(VMBPACKETCOMPLETION Packet)
 {
-    (void)Packet;   /* callbacks already run where they run: nothing to defer to (docs/api.md) */
+    struct vmb_packet_completion *c = held_slot(Packet);
+    if (c != NULL && thread_context() != CONTEXT_PASSIVE)
+        c->defer = true;   /* back to the queue once ProcessPacket returns */
 }
 
 void VmbChannelPacketFail(VMBPACKETCOMPLETION Packet)

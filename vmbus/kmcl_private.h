@@ -4,10 +4,17 @@
  * client holds; the protocol lives in the channel core (vmbus/vmbus.h),
  * which the face only calls.
  *
- * Locking: one CPU. What the channel's deferred routine (kmcl_dispatch)
- * shares with the client's calls is touched with interrupts off
- * (platform_irq_save), which keeps both the SINT and the dispatch routine
- * out; nothing is held across a callback into the client. */
+ * Contexts (lib/thread.h): the channel's interrupt only queues its dpc;
+ * the dpc (kmcl_dispatch, dispatch level) writes queued sends and
+ * completions, reads the ring and delivers packets, unless the client asked
+ * for passive delivery; a work item on the passive worker (kmcl_state.c)
+ * opens, starts and closes the channel and runs the state callbacks;
+ * another delivers packets at passive level.
+ *
+ * Locking: one CPU. What the dpc shares with the client's calls is touched
+ * with interrupts off (platform_irq_save), which keeps the SINT out and
+ * the dispatch thread from preempting; state changes (passive) take the
+ * channel's mutex; nothing is held across a callback into the client. */
 #ifndef HVRT_VMBUS_KMCL_PRIVATE_H
 #define HVRT_VMBUS_KMCL_PRIVATE_H
 
@@ -15,6 +22,7 @@
 #include <stdint.h>
 
 #include <hvrt/vmbus.h>
+#include "lib/thread.h"
 #include "vmbus/vmbus.h"
 
 #define KMCL_TIMEOUT_MS 5000          /* any one request to the host */
@@ -26,7 +34,9 @@
 #define KMCL_RECV_OVERHEAD 64         /* descriptor, a small extension, trailer */
 #define KMCL_MAX_XFER_SETS 4          /* transfer page sets a channel maps */
 
-enum kmcl_state { KMCL_DISABLED, KMCL_OPENED, KMCL_ACTIVE };
+/* KMCL's client states: Enabled waits for the offer (or opens it); Opened
+ * is open and paused; Active delivers. */
+enum kmcl_state { KMCL_DISABLED, KMCL_ENABLED, KMCL_OPENED, KMCL_ACTIVE };
 
 enum kmcl_slot_state {
     SLOT_FREE,
@@ -44,6 +54,7 @@ struct vmb_packet_completion {
     enum kmcl_slot_state state;
     uint16_t generation;
     bool big;                     /* pkt lives in the channel's big buffer */
+    bool defer;                   /* VmbChannelPacketDeferToPassive was called on it */
     struct vmb_packet_completion *next;   /* ready or replying list */
     struct vmbus_packet pkt;      /* points into buf (or the big buffer) */
     uint8_t *buf;                 /* slot_bytes, the one private copy */
@@ -81,9 +92,22 @@ struct kmcl_xfer_set {
 };
 
 struct vmb_channel {
-    enum kmcl_state state;
+    volatile enum kmcl_state state;
     bool pause_requested;         /* Pause while disabled: paused at the next enable */
     bool failed;                  /* a malformed packet: no more delivery until re-enabled */
+    bool passive;                 /* SetIncomingProcessingAtPassive(TRUE) */
+    /* the execution model */
+    struct dpc dpc;               /* kmcl_dispatch */
+    struct work state_work;       /* kmcl_state_work: open, start, close after a rescind */
+    struct work passive_work;     /* packets delivered at passive level */
+    struct mutex lock;            /* state changes */
+    struct thread *in_callback;   /* the thread running a state callback */
+    bool disable_requested;       /* Disable from inside a state callback: done after it */
+    volatile uint32_t running;    /* dpc or work items of this channel running now */
+    NTSTATUS open_status;         /* the last open's failure (HvrtChannelWaitOpened) */
+    bool offer_seen;
+    uint32_t refused_relid;       /* the host refused this offer: wait for another */
+    VMBCHANNEL next_enabled;      /* the channels waiting for offers */
     /* set while disabled */
     UINT32 max_packet, max_external, max_chain, context_size, flags, quota;
     UINT32 in_pages, out_pages;
@@ -106,6 +130,7 @@ struct vmb_channel {
     bool big_in_use;
     struct vmb_packet_completion *ready_head, *ready_tail;
     struct vmb_packet_completion *reply_head, *reply_tail;
+    struct vmb_packet_completion *passive_head, *passive_tail;   /* deferred to passive */
     uint32_t held;                /* delivered, not yet completed */
     bool dispatching, again;      /* kmcl_dispatch is running; run it once more */
     struct vmb_packet *send_head, *send_tail;
@@ -117,12 +142,25 @@ static inline bool kmcl_configurable(VMBCHANNEL ch) { return ch != NULL && ch->s
 
 /* kmcl_channel.c */
 NTSTATUS kmcl_status(int vmbus_status);
-/* Runs kmcl_dispatch for the channel soon (now, unless it is running). */
+/* Queues the channel's dpc (kmcl_dispatch); any context. */
 void kmcl_kick(VMBCHANNEL ch);
+/* kmcl_state.c: the passive side of the lifetime. */
+void kmcl_state_work(void *arg);
+void kmcl_watch_offers(VMBCHANNEL ch, bool watch);
+/* Suspend (when active), wait for held packets, close, Closed; queued and
+ * outstanding sends end with why. Lock held. */
+void kmcl_close(VMBCHANNEL ch, NTSTATUS why);
+void kmcl_start(VMBCHANNEL ch);
+void kmcl_suspend(VMBCHANNEL ch);
+void kmcl_wait_for_held(VMBCHANNEL ch);
+void kmcl_call_state(VMBCHANNEL ch, void (*fn)(VMBCHANNEL));
+/* kmcl_channel.c: Enabled -> Disabled, lock held. */
+void kmcl_disabled(VMBCHANNEL ch);
 /* kmcl_incoming.c: the core's callback, and the channel's deferred routine:
  * queued completions and sends out, the ring read, packets delivered. */
 void kmcl_on_readable(struct vmbus_channel *core, void *ctx);
-void kmcl_dispatch(VMBCHANNEL ch);
+void kmcl_dispatch(void *ch);
+void kmcl_passive_delivery(void *ch);
 NTSTATUS kmcl_receive_alloc(VMBCHANNEL ch);
 void kmcl_receive_free(VMBCHANNEL ch);
 /* kmcl_outgoing.c */

@@ -19,6 +19,7 @@ static uint16_t free_slots[VMBUS_MAX_OFFERS];   /* slots of rescinded offers, fo
 static unsigned free_count;
 static volatile bool all_delivered;
 static uint64_t refused;
+static vmbus_offer_fn watcher;   /* told of every offer kept */
 
 void vmbus_offers_reset(void)
 {
@@ -65,7 +66,11 @@ void vmbus_on_offer(const struct vmbus_msg_offer *msg)
     o->monitor_allocated = msg->monitor_allocated & 1;
     o->dedicated_interrupt = msg->is_dedicated_interrupt & 1;
     memcpy(o->user_data, msg->user_data, sizeof(o->user_data));
+    if (watcher != NULL)
+        watcher(o);
 }
+
+void vmbus_offers_watch(vmbus_offer_fn fn) { watcher = fn; }
 
 void vmbus_on_rescind(uint32_t relid)
 {

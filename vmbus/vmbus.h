@@ -106,6 +106,10 @@ bool vmbus_offer_is_current(const struct vmbus_offer *o);
 /* A copy of the i-th live offer, in arrival order; false past the end. */
 bool vmbus_offer_at(unsigned i, struct vmbus_offer *out);
 unsigned vmbus_offer_count(void);
+/* fn learns of every offer kept (a late one, a re-offer after a rescind),
+ * in interrupt context: it may only queue work. One watcher (the KMCL face). */
+typedef void (*vmbus_offer_fn)(const struct vmbus_offer *offer);
+void vmbus_offers_watch(vmbus_offer_fn fn);
 /* Waits until an offer of this class (and instance, unless NULL) exists. */
 int vmbus_wait_offer(const struct vmbus_guid *class_id, const struct vmbus_guid *instance_id,
                      uint64_t timeout_ms, struct vmbus_offer *out);

@@ -169,6 +169,15 @@ void VmbChannelCleanup(VMBCHANNEL Channel);
 void VmbChannelPause(VMBCHANNEL Channel);
 void VmbChannelStart(VMBCHANNEL Channel);
 
+/* hvrt's extension for simple apps: VmbChannelEnable returns at once and
+ * the channel opens when its offer is there. This waits (passive) until
+ * it is open and started (or open, if paused): STATUS_SUCCESS; the
+ * failure when the host refused the open or EvtChannelOpened failed;
+ * STATUS_NO_SUCH_DEVICE when no matching offer came within TimeoutMs
+ * (UINT32_MAX: no limit), STATUS_IO_TIMEOUT when one came but did not
+ * open in time. */
+NTSTATUS HvrtChannelWaitOpened(VMBCHANNEL Channel, UINT32 TimeoutMs);
+
 /* ---- initialization (while disabled) and configuration ---- */
 
 NTSTATUS VmbChannelInitSetMaximumPacketSize(VMBCHANNEL Channel, UINT32 PacketSize);

@@ -24,6 +24,18 @@ static inline void boot(void)
 
 static inline void shutdown(void) { fixture_stop(host); }
 
+/* VmbChannelEnable returns at once and the channel opens on the passive
+ * worker: a test that needs it open waits, as a simple app does. */
+static inline NTSTATUS enable(VMBCHANNEL ch)
+{
+    NTSTATUS st = VmbChannelEnable(ch);
+    return NT_SUCCESS(st) ? HvrtChannelWaitOpened(ch, 10000) : st;
+}
+
+/* Lets the dpcs and work items the test's own calls queued run (a test
+ * runs on the boot thread, which they only preempt when it waits). */
+static inline void settle(void) { hosted_run_deferred(); }
+
 /* A client channel for offers of type, configured as the tests use it
  * (all five state callbacks, 4-page rings), still disabled. */
 static inline VMBCHANNEL fixture_client(const GUID *type, const VMB_CHANNEL_STATE_CHANGE_CALLBACKS *cb,

@@ -8,6 +8,7 @@
 #include "tests/unit/check.h"
 #include "tests/hosted/vmbus_fixture.h"
 #include <hvrt/vmbus.h>
+#include <hvrt/runtime.h>
 #include "arch/platform.h"
 
 struct stream {
@@ -53,6 +54,13 @@ static void on_packet(VMBCHANNEL ch, VMBPACKETCOMPLETION pc, PVOID buf, UINT32 l
     VmbChannelPacketComplete(pc, NULL, 0);
 }
 
+static uint64_t sent_done;
+static void on_sent(VMBPACKET p, NTSTATUS status, PVOID buf, UINT32 len)
+{
+    (void)p, (void)status, (void)buf, (void)len;
+    sent_done++;
+}
+
 static void test_echo_stream_integrity(void)
 {
     static const struct hvsim_vmbus_device echo = { .model = HVSIM_VMBUS_ECHO };
@@ -66,12 +74,14 @@ static void test_echo_stream_integrity(void)
     VmbChannelInitSetProcessPacketCallbacks(ch, on_packet, NULL);
     VmbChannelSetPointer(ch, &s);
     CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(HvrtChannelWaitOpened(ch, 5000), STATUS_SUCCESS);   /* Enable returns at once */
 
     const char *env = getenv("INTEGRITY_PACKETS");
     uint64_t n = env ? strtoull(env, NULL, 10) : 1000000;
     struct vmb_packet_storage { uint8_t bytes[256]; } storage;
     VMBPACKET p = (VMBPACKET)&storage;
     CHECK_EQ(VmbPacketInitialize(ch, p, sizeof(storage)), STATUS_SUCCESS);
+    VmbPacketSetCompletionRoutine(p, on_sent);
     uint64_t send_errors = 0;
     for (uint64_t i = 0; i < n; i++) {
         struct sample x = { .seq = i, .len = (uint32_t)(8 + i % 40) };
@@ -79,6 +89,10 @@ static void test_echo_stream_integrity(void)
             x.bytes[b] = (uint8_t)(i * 131 + b);
         x.checksum = fnv1a(x.bytes, x.len);
         send_errors += VmbPacketSend(p, &x, sizeof(x), NULL, 0) != STATUS_SUCCESS;
+        /* A full ring queues the send: the packet is ours again only once
+         * its completion routine ran (at once when it went into the ring). */
+        while (sent_done <= i && send_errors == 0)
+            hvrt_sleep_us(10);
     }
     for (int i = 0; i < 100 && s.received < n; i++)
         platform_wait_until(UINT64_MAX);

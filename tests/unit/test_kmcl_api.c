@@ -93,7 +93,7 @@ static VMBCHANNEL configured_channel(const GUID *type, UINT32 ring_pages)
 static VMBCHANNEL enabled_channel(const GUID *type, UINT32 ring_pages)
 {
     VMBCHANNEL ch = configured_channel(type, ring_pages);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     return ch;
 }
 
@@ -255,10 +255,11 @@ static void test_init_setters_only_while_disabled(void)
     /* Every setting above at once still opens, and packets flow (once the
      * other channel lets go of the one echo device). */
     VmbChannelCleanup(active);
-    VmbChannelSetIncomingProcessingAtPassive(disabled, TRUE);   /* accepted, changes nothing */
-    CHECK_EQ(VmbChannelEnable(disabled), STATUS_SUCCESS);
+    VmbChannelSetIncomingProcessingAtPassive(disabled, TRUE);   /* delivered by the passive worker */
+    CHECK_EQ(enable(disabled), STATUS_SUCCESS);
     VMBPACKET p = VmbPacketAllocate(disabled);
     CHECK_EQ(VmbPacketSend(p, "after setup", 12, NULL, 0), STATUS_SUCCESS);
+    settle();
     CHECK_EQ(packets_delivered, 1);
     VmbChannelCleanup(disabled);
     shutdown();
@@ -337,13 +338,13 @@ static void test_queries_answer_as_documented(void)
     /* Enabled: the offer's instance, which is also what Enable matches on. */
     struct vmbus_offer offer;
     CHECK_EQ(VmbClientChannelInitSetTargetPnp(ch, echo_guid, NULL, NULL), STATUS_SUCCESS);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     CHECK(vmbus_offer_at(0, &offer), "the echo's offer");
     VmbChannelGetInterfaceInstance(ch, &seen);
     CHECK(memcmp(&seen, &offer.instance_id, sizeof(seen)) == 0, "enabled: the offer's instance");
     VmbChannelDisable(ch);
     CHECK_EQ(VmbClientChannelInitSetTargetPnp(ch, echo_guid, &seen, NULL), STATUS_SUCCESS);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
 
     UINT64 mmio_address = 0xdead, mmio_size = 0xbeef;
     VmbChannelGetMmioSpace(ch, &mmio_address, &mmio_size);
@@ -396,7 +397,7 @@ static void test_packet_fail_stops_the_queue(void)
 
     /* Disable and enable again: a fresh ring, delivery runs again. */
     VmbChannelDisable(ch);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     send_inband(ch, "fresh start");
     CHECK_EQ(packets_delivered, 2);
 
@@ -427,7 +428,7 @@ static void test_packets_without_a_callback_complete_at_once(void)
     CHECK_EQ(VmbChannelAllocate(NULL, FALSE, &ch), STATUS_SUCCESS);
     CHECK_EQ(VmbClientChannelInitSetTargetPnp(ch, echo_guid, NULL, NULL), STATUS_SUCCESS);
     VmbChannelSetTransactionQuota(ch, 2);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     for (int i = 0; i < 5; i++)
         send_inband(ch, "nobody listens");
     LARGE_INTEGER timeout = { -10000000 };   /* 1 s */
@@ -495,7 +496,7 @@ static void test_external_mdl_reaches_the_host(void)
     boot();
     VMBCHANNEL ch = configured_channel(echo_guid, 8);
     CHECK_EQ(VmbChannelInitSetMaximumPacketSize(ch, 3 * PAGE), STATUS_SUCCESS);   /* the echo's answer */
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     uint64_t pages_before = hosted_pages_in_use();
     uint8_t *pattern = pattern_pages(20);
     _Alignas(16) uint8_t storage[256];   /* caller storage: one packet for every send below */
@@ -565,7 +566,7 @@ static void test_send_refuses_bad_arguments(void)
     boot();
     VMBCHANNEL ch = configured_channel(echo_guid, 4);
     CHECK_EQ(VmbChannelInitSetMaximumPacketSize(ch, 64), STATUS_SUCCESS);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     VMBPACKET p = VmbPacketAllocate(ch);
     VmbPacketSetCompletionRoutine(p, evt_sent);
     static char big[65];
@@ -689,11 +690,15 @@ static void test_enable_failures_leave_nothing_behind(void)
     VMBCHANNEL ch = configured_channel(echo_guid, 4);
     uint64_t pages_before = hosted_pages_in_use();
     set_faults((struct hvsim_vmbus_faults){ .refuse_open = true });
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_UNSUCCESSFUL);
+    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);   /* at once; the open fails later */
+    CHECK_EQ(HvrtChannelWaitOpened(ch, 1000), STATUS_UNSUCCESSFUL);
+    VmbChannelDisable(ch);
     set_faults((struct hvsim_vmbus_faults){ .ignore_open = true });
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_IO_TIMEOUT);
+    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(HvrtChannelWaitOpened(ch, 10000), STATUS_IO_TIMEOUT);   /* the open waited 5 s */
+    VmbChannelDisable(ch);
     set_faults((struct hvsim_vmbus_faults){ 0 });
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);   /* still configurable, opens once the host agrees */
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);   /* still configurable, opens once the host agrees */
     send_inband(ch, "works now");
     CHECK_EQ(packets_delivered, 1);
     VmbChannelDisable(ch);
@@ -769,7 +774,7 @@ static void test_gpadl_from_buffer_errors(void)
     VMBCHANNEL ch = configured_channel(echo_guid, 4);
     CHECK_EQ(VmbChannelCreateGpadlFromBuffer(ch, 0, pages, PAGE, &handle), STATUS_INVALID_PARAMETER_1);   /* disabled */
     CHECK_EQ(VmbChannelCreateGpadlFromBuffer(NULL, 0, pages, PAGE, &handle), STATUS_INVALID_PARAMETER_1);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     CHECK_EQ(VmbChannelCreateGpadlFromBuffer(ch, 0x80, pages, PAGE, &handle), STATUS_INVALID_PARAMETER_2);
     CHECK_EQ(VmbChannelCreateGpadlFromBuffer(ch, 0, NULL, PAGE, &handle), STATUS_INVALID_PARAMETER_3);
     CHECK_EQ(VmbChannelCreateGpadlFromBuffer(ch, 0, pages, 0, &handle), STATUS_INVALID_PARAMETER_4);

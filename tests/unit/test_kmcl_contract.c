@@ -39,6 +39,7 @@ static void inject(VMBCHANNEL ch, uint16_t type, uint64_t id, const void *ext, u
     bool signal;
     CHECK_EQ(vmbus_ring_write(&w, &out, &signal), VMBUS_RING_OK);
     vmbus_channel_event(vmbus_channel_offer(&ch->core)->relid);
+    settle();   /* the dpc it queued reads and delivers */
 }
 
 /* ---- what ProcessPacket saw ---- */
@@ -117,7 +118,7 @@ static void test_transfer_pages_become_mdls(void)
 {
     boot();
     VMBCHANNEL ch = channel(sink_guid, 4);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     uint8_t *rx = pattern_pages(4);
     UINT32 gpadl = 0;
     CHECK_EQ(VmbChannelCreateGpadlFromBuffer(ch, 0, rx, 4 * PAGE, &gpadl), STATUS_SUCCESS);
@@ -161,7 +162,7 @@ static void test_gpa_direct_from_the_host(void)
 {
     boot();
     VMBCHANNEL ch = channel(sink_guid, 4);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     uint8_t *buf = pattern_pages(4);
     UINT32 gpadl = 0;
     CHECK_EQ(VmbChannelCreateGpadlFromBuffer(ch, 0, buf, 4 * PAGE, &gpadl), STATUS_SUCCESS);
@@ -196,7 +197,7 @@ static void test_packets_larger_than_the_maximum_arrive_whole(void)
     boot();
     VMBCHANNEL ch = channel(sink_guid, 4);
     CHECK_EQ(VmbChannelInitSetMaximumPacketSize(ch, 64), STATUS_SUCCESS);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     static uint8_t big[6000];
     for (uint32_t i = 0; i < sizeof(big); i++)
         big[i] = (uint8_t)(i * 13);
@@ -220,7 +221,7 @@ static void test_completions_wait_for_room_never_dropped(void)
 {
     boot();
     VMBCHANNEL ch = channel(sink_guid, 1);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     hold = true;
     for (int i = 0; i < 20; i++)
         inject(ch, VMBUS_PACKET_DATA_INBAND, 100 + i, NULL, 0, "req", 4);
@@ -229,6 +230,7 @@ static void test_completions_wait_for_room_never_dropped(void)
     static uint8_t answer[512];
     for (int i = 0; i < 20; i++)
         VmbChannelPacketComplete(held[i], answer, sizeof(answer));   /* 20 x 536 bytes: more than a page */
+    settle();
     CHECK(counters().packets_sunk < 20, "the ring filled");
     set_faults((struct hvsim_vmbus_faults){ 0 });
     for (int i = 0; i < 100 && counters().packets_sunk < 20; i++)
@@ -257,7 +259,7 @@ static void test_queued_external_mdls_keep_their_ranges(void)
 {
     boot();
     VMBCHANNEL ch = channel(echo_guid, 1);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     uint8_t *pattern = pattern_pages(2);
     set_faults((struct hvsim_vmbus_faults){ .stop_reading = true });
     static char filler[512];
@@ -291,7 +293,7 @@ static void test_synchronous_request_rules(void)
 {
     boot();
     VMBCHANNEL ch = channel(echo_guid, 4);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     char reply[24];
     UINT32 size = 20;   /* not a multiple of 8: the call fails */
     CHECK_EQ(VmbChannelSendSynchronousRequest(ch, "x", 2, NULL, 0, reply, &size, NULL), STATUS_INVALID_PARAMETER_7);
@@ -336,7 +338,7 @@ static void test_rescind_ends_synchronous_requests_at_once(void)
 {
     boot();
     VMBCHANNEL ch = channel(sink_guid, 4);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     hvrt_defer(rescind_now, (void *)(uintptr_t)vmbus_channel_offer(&ch->core)->relid);
     uint64_t t0 = platform_time_ns();
     LARGE_INTEGER ten_s = { -100000000 };
@@ -356,7 +358,7 @@ static void test_pipe_mode_both_ways(void)
     boot();
     VMBCHANNEL ch = channel(echo_guid, 4);
     CHECK_EQ(VmbChannelInitSetFlags(ch, VMBUS_CHANNEL_INIT_FLAG_IS_PIPE), STATUS_SUCCESS);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     VMBPACKET p = VmbPacketAllocate(ch);
     CHECK_EQ(VmbPacketSend(p, "hello pipe", 11, NULL, 0), STATUS_SUCCESS);
     CHECK_EQ(delivered, 1);
@@ -372,7 +374,7 @@ static void test_pipe_mode_both_ways(void)
 
     ch = channel(sink_guid, 4);
     CHECK_EQ(VmbChannelInitSetFlags(ch, VMBUS_CHANNEL_INIT_FLAG_IS_PIPE), STATUS_SUCCESS);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     struct { uint32_t type, size; char data[8]; } bad = { VMBUS_PIPE_DATA, 100, "short" };
     inject(ch, VMBUS_PACKET_DATA_INBAND, 1, NULL, 0, &bad, sizeof(bad));
     CHECK_EQ(delivered, 0);   /* claims 100 bytes in 8: never delivered */
@@ -414,6 +416,7 @@ static void test_calls_through_the_interface_table(void)
     kmcl.VmbChannelSetPointer(ch, &kmcl);
     CHECK(kmcl.VmbChannelGetPointer(ch) == &kmcl, "pointer");
     CHECK_EQ(kmcl.VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(HvrtChannelWaitOpened(ch, 10000), STATUS_SUCCESS);
     char reply[16] = { 0 };
     UINT32 size = sizeof(reply);
     CHECK_EQ(kmcl.VmbChannelSendSynchronousRequest(ch, "table", 6, NULL, 0, reply, &size, NULL), STATUS_SUCCESS);

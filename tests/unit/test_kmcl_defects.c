@@ -88,7 +88,7 @@ static void test_disable_after_rescind_tears_gpadls_down_before_release(void)
 {
     boot();
     VMBCHANNEL ch = channel(echo_guid);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     uint64_t gpa;
     void *buffer = platform_pages_alloc(2, &gpa);
     UINT32 handle = 0;
@@ -128,7 +128,7 @@ static void test_disable_inside_opened(void)
     /* Enabled again, it opens as usual. */
     disable_in_opened = false;
     events[0] = '\0';
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     hvrt_sleep_us(10000);
     CHECK(strcmp(events, "OTP") == 0, "re-enabled: %s", events);
     VmbChannelCleanup(ch);
@@ -142,20 +142,24 @@ static void test_stale_second_complete_is_ignored(void)
     boot();
     VMBCHANNEL ch = channel(echo_guid);
     VmbChannelSetTransactionQuota(ch, 1);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     hold = true;
     send_plain(ch, "first");
     CHECK_EQ(delivered, 1);
     VMBPACKETCOMPLETION first = held[0];
     VmbChannelPacketComplete(first, NULL, 0);
+    settle();
     send_plain(ch, "second");
     CHECK_EQ(delivered, 2);   /* held, in the place "first" had */
     VmbChannelPacketComplete(first, NULL, 0);   /* stale */
+    settle();
     send_plain(ch, "third");
     CHECK_EQ(delivered, 2);   /* "second" is still held: the quota holds "third" back */
     VmbChannelPacketComplete(held[1], NULL, 0);
+    settle();
     CHECK_EQ(delivered, 3);
     VmbChannelPacketComplete(held[2], NULL, 0);
+    settle();
     VmbChannelCleanup(ch);
     shutdown();
 }
@@ -169,11 +173,12 @@ static void test_quota_one_burst_does_not_recurse(void)
     VmbChannelSetTransactionQuota(ch, 1);
     CHECK_EQ(VmbClientChannelInitSetRingBufferPageCount(ch, 16, 16), STATUS_SUCCESS);
     VmbChannelPause(ch);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     for (int i = 0; i < 500; i++)
         send_plain(ch, "burst");   /* echoed while paused: they wait */
     CHECK_EQ(delivered, 0);
     VmbChannelStart(ch);
+    settle();
     CHECK_EQ(delivered, 500);
     CHECK(stack_high - stack_low < 2048, "ProcessPacket's frame moved %lu bytes over the burst",
           (unsigned long)(stack_high - stack_low));
@@ -187,7 +192,7 @@ static void test_paused_channel_still_gets_completions(void)
 {
     boot();
     VMBCHANNEL ch = channel(echo_guid);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     VmbChannelPause(ch);
     send_plain(ch, "data first");   /* its echo arrives while paused */
     char reply[16] = { 0 };
@@ -199,6 +204,7 @@ static void test_paused_channel_still_gets_completions(void)
           (unsigned long long)((platform_time_ns() - t0) / 1000000));
     CHECK_EQ(delivered, 0);   /* paused all along */
     VmbChannelStart(ch);
+    settle();
     CHECK_EQ(delivered, 1);
     VmbChannelCleanup(ch);
     shutdown();
@@ -230,7 +236,7 @@ static void test_disable_waits_for_held_packets(void)
     cb.EvtChannelSuspend = evt_suspend_defers;
     cb.EvtChannelClosed = evt_closed;
     CHECK_EQ(VmbChannelInitSetStateChangeCallbacks(ch, &cb), STATUS_SUCCESS);
-    CHECK_EQ(VmbChannelEnable(ch), STATUS_SUCCESS);
+    CHECK_EQ(enable(ch), STATUS_SUCCESS);
     hold = true;
     send_plain(ch, "kept");
     send_plain(ch, "kept too");
