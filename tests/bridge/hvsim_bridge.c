@@ -54,6 +54,9 @@ struct options {
     uint32_t spurious_every_ms; /* a VMBus SINT interrupt with nothing behind it, this often */
     bool duplicate_replies, reorder_replies;   /* every host->guest message type */
     long rescind_after_ms;      /* -1: never; else rescind the first channel that opens, this much later */
+    long offer_late_ms;         /* -1: offer everything at once; else the test device this late */
+    uint32_t stall_ms;          /* stop reading the first opened test device's ring this long, */
+    uint32_t stall_after;       /* once it has read this many packets */
     const char *tap;            /* netvsc's frames to and from this TAP interface (NULL: the in-process port) */
     bool require_client_id;     /* a 6.0 host that wants the 56-byte INITIATE_CONTACT */
     bool kvp_host_info;         /* the host SETs HostName, VirtualMachineName, VirtualMachineId in pool 3 */
@@ -87,6 +90,13 @@ struct bridge {
     uint32_t rescind_relid;            /* the channel to rescind, once open */
     uint64_t rescind_due_ns;
     bool rescinded;
+    struct hvsim_vmbus_faults faults;  /* as last set */
+    struct hvsim_vmbus_device late_device;   /* --offer-late: held back until due */
+    bool late_pending;
+    uint64_t late_due_ns;
+    uint32_t stall_relid;              /* --stall-ms: the channel whose ring is not read */
+    uint64_t stall_until_ns;
+    bool stall_done;
     uint64_t spurious_raised;
     uint32_t shutdown_relid;
     uint64_t shutdown_due_ns;          /* 0: not yet scheduled */
@@ -138,6 +148,11 @@ static void usage(int status)
             "  --reorder-replies   hold each host message back until the next one has gone\n"
             "  --spurious-every-ms N  raise the VMBus SINT with nothing behind it every N ms\n"
             "  --rescind-after MS  rescind the first channel the guest opens (not an IC), MS ms after\n"
+            "  --offer-late MS     offer the test device (echo, sink or source) only MS ms after the guest\n"
+            "                      connected, as a device added to a running VM (a late offer)\n"
+            "  --stall-ms MS[@N]   stop reading the ring of the first test device the guest opens for MS\n"
+            "                      ms, once N packets came through it (default 0), then read it all (the\n"
+            "                      guest's sends meet a full ring meanwhile)\n"
             "  --require-client-id refuse a 6.0 INITIATE_CONTACT without a client id (Hyper-V 6.0)\n"
             "  --kvp-host-info     SET the host's facts (HostName, VirtualMachineName, ...) in KVP pool 3\n"
             "  --tsc-hz HZ         the guest's TSC rate, as the frequency MSR states it (default: this\n"
@@ -167,6 +182,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     o->flavor = HVSIM_VMBUS_HYPERV;
     o->shutdown_after_ms = -1;
     o->rescind_after_ms = -1;
+    o->offer_late_ms = -1;
     snprintf(o->devices, sizeof(o->devices), "echo,heartbeat,shutdown,timesync,kvp");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -218,6 +234,17 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->rescind_after_ms = number(a, v);
         else if (strcmp(a, "--tap") == 0)
             o->tap = v;
+        else if (strcmp(a, "--offer-late") == 0)
+            o->offer_late_ms = number(a, v);
+        else if (strcmp(a, "--stall-ms") == 0) {
+            char ms[32], *at;
+            snprintf(ms, sizeof(ms), "%s", v);
+            if ((at = strchr(ms, '@')) != NULL) {
+                *at = '\0';
+                o->stall_after = number(a, at + 1);
+            }
+            o->stall_ms = number(a, ms);
+        }
         else if (strcmp(a, "--tsc-hz") == 0) {
             char *end;
             o->tsc_hz = strtoull(v, &end, 10);
@@ -387,6 +414,15 @@ static void create_host(struct bridge *b)
         vcfg.max_version = VBW_V6_0;   /* everything hvsim speaks */
     if (b->opt.max_version != 0)
         vcfg.max_version = b->opt.max_version;
+    for (uint32_t i = 0; b->opt.offer_late_ms >= 0 && i < count; i++) {
+        if (devices[i].model < HVSIM_VMBUS_HEARTBEAT) {   /* the first test device: not offered yet */
+            b->late_device = devices[i];
+            b->late_pending = true;
+            memmove(&devices[i], &devices[i + 1], (count - i - 1) * sizeof(devices[0]));
+            count--;
+            break;
+        }
+    }
     vcfg.devices = devices;
     vcfg.device_count = count;
     vcfg.reply_delay_ns = (uint64_t)b->opt.reply_delay_ms * 1000000ull;
@@ -400,6 +436,7 @@ static void create_host(struct bridge *b)
         kvp.kvp_push_host_info = true;
         hvsim_ic_set_config(HVSIM_VMBUS_KVP, &kvp);
     }
+    b->faults = vcfg.faults;
     b->vb = hvsim_vmbus_create(b->sim, &vcfg);
     if (b->vb == NULL) {
         say("error: the VMBus host refused the configuration");
@@ -591,6 +628,54 @@ static void rescind_when_due(struct bridge *b, uint64_t now_ns)
         say("warning: could not rescind channel %u", b->rescind_relid);
 }
 
+/* --offer-late: a device added while the guest runs, after its offers
+ * were all delivered (Hyper-V offers hot-added devices the same way). */
+static void offer_late_when_due(struct bridge *b, uint64_t now_ns, uint32_t version)
+{
+    if (!b->late_pending || version == 0)
+        return;
+    if (b->late_due_ns == 0)
+        b->late_due_ns = now_ns + (uint64_t)b->opt.offer_late_ms * 1000000ull;
+    if (now_ns < b->late_due_ns)
+        return;
+    b->late_pending = false;
+    uint32_t relid = hvsim_vmbus_offer(b->vb, &b->late_device);
+    if (relid != 0)
+        say("offered a device late (relid %u), %ld ms after the guest connected", relid, b->opt.offer_late_ms);
+    else
+        say("warning: could not offer the late device");
+}
+
+/* --stall-ms: the host stops reading a guest->host ring for a while, so
+ * the guest's sends find it full; then it reads everything at once. */
+static void stall_when_due(struct bridge *b, uint64_t now_ns)
+{
+    if (b->opt.stall_ms == 0 || b->stall_done)
+        return;
+    if (b->stall_until_ns == 0) {
+        struct hvsim_vmbus_channel_info ch;
+        if (b->stall_relid == 0 && (b->stall_relid = find_channel(b, open_test_device)) == 0)
+            return;
+        if (!hvsim_vmbus_channel(b->vb, b->stall_relid, &ch) || ch.packets_in < b->opt.stall_after)
+            return;
+        b->stall_until_ns = now_ns + (uint64_t)b->opt.stall_ms * 1000000ull;
+        b->faults.stop_reading = true;
+        hvsim_vmbus_set_faults(b->vb, &b->faults);
+        say("stopped reading channel %u for %u ms", b->stall_relid, b->opt.stall_ms);
+        return;
+    }
+    if (now_ns < b->stall_until_ns)
+        return;
+    struct hvsim_vmbus_channel_info before, after;
+    bool known = hvsim_vmbus_channel(b->vb, b->stall_relid, &before);
+    b->faults.stop_reading = false;
+    hvsim_vmbus_set_faults(b->vb, &b->faults);   /* drains the ring now */
+    b->stall_done = true;
+    if (known && hvsim_vmbus_channel(b->vb, b->stall_relid, &after))
+        say("resumed reading channel %u after %u ms: %llu packets had waited in its ring", b->stall_relid,
+            b->opt.stall_ms, (unsigned long long)(after.packets_in - before.packets_in));
+}
+
 static void host_initiatives(struct bridge *b)
 {
     uint32_t version = hvsim_vmbus_version(b->vb);
@@ -605,6 +690,8 @@ static void host_initiatives(struct bridge *b)
         b->next_spurious_ns = now_ns + (uint64_t)b->opt.spurious_every_ms * 1000000ull;
     }
     rescind_when_due(b, now_ns);
+    offer_late_when_due(b, now_ns, version);
+    stall_when_due(b, now_ns);
     const struct hvsim_crash *crash = hvsim_crash_info(b->sim);
     if (crash->count != b->crashes_seen) {
         b->crashes_seen = crash->count;
