@@ -29,6 +29,8 @@
 #   kmcl_vs_ring_tx_64, kmcl_vs_ring_rx_64   instructions per 64-byte packet of KMCL's
 #                          VmbPacketSend and dispatch-level receive over the raw ring's
 #                          write and read (tests/bench/bench_kmcl.c); kmcl_instr_*, ring_instr_*_kmcl
+#   kmcl_rx_pps_dispatch_64, kmcl_rx_pps_passive_64   64-byte packets/s from the channel's
+#                          interrupt to ProcessPacket, delivered by the dpc or the passive worker
 #   core_round_trip_ns     a cache line to the other thread's CPU and back: where
 #                          the host placed the two vCPUs, which the ring figures follow
 #   open_msgs_N            messages posted to open a channel with N-page rings
@@ -198,6 +200,9 @@ for d in tx rx; do
     put "ring_instr_${d}_64_kmcl" "$r"
     put "kmcl_vs_ring_${d}_64" "$(ratio "$k" "$r")"
 done
+# The rates from the channel's interrupt to ProcessPacket, natively: by the
+# dpc, and by the passive worker (SetIncomingProcessingAtPassive).
+while read -r key value; do put "$key" "$value"; done < <("$bench/bench_kmcl" --rates | grep "^kmcl_rx_pps_")
 echo "bench: frames through the netvsc driver, hosted ..." >&2
 while read -r key value; do put "$key" "$value"; done < <("$bench/bench_netvsc" | grep "^netvsc_")
 
