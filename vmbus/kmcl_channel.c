@@ -176,3 +176,16 @@ NTSTATUS HvrtChannelWaitOpened(VMBCHANNEL Channel, UINT32 TimeoutMs)
         thread_sleep_until(nap < deadline ? nap : deadline);
     }
 }
+
+UINT32 HvrtChannelOfferCount(LPCGUID InterfaceType)
+{
+    if (InterfaceType == NULL || (!vmbus_connected() && vmbus_connect(NULL) != VMBUS_OK))
+        return 0;
+    struct vmbus_guid type;
+    memcpy(&type, InterfaceType, sizeof(type));
+    UINT32 n = 0;
+    struct vmbus_offer o;
+    for (unsigned i = 0; vmbus_offer_at(i, &o); i++)
+        n += !o.rescinded && memcmp(&o.class_id, &type, sizeof(type)) == 0;
+    return n;
+}

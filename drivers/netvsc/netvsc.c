@@ -211,7 +211,8 @@ unsigned hvrt_net_rescan(void)
         } else {
             nic_down(nic);   /* removed: let the old channel go, look again */
         }
-        if (nic_up(nic) == 0)
+        /* A NIC the host does not offer would only wait out the open. */
+        if (i < HvrtChannelOfferCount(&netvsc_class) && nic_up(nic) == 0)
             up++;
         if (nics[i] == NULL && nic->state == NETVSC_UP)
             nics[i] = nic;

@@ -178,6 +178,14 @@ void VmbChannelStart(VMBCHANNEL Channel);
  * open in time. */
 NTSTATUS HvrtChannelWaitOpened(VMBCHANNEL Channel, UINT32 TimeoutMs);
 
+/* hvrt's extension for drivers that look for their devices themselves
+ * (Windows' PnP manager does it for a VSC): how many channels of this
+ * interface type the host offers now (connecting to VMBus first if need
+ * be; 0 without VMBus). Every offer the host makes at boot is in before
+ * the first service or app runs, so a driver need not enable a channel
+ * (and wait for its open) for a device that is not there. */
+UINT32 HvrtChannelOfferCount(LPCGUID InterfaceType);
+
 /* ---- initialization (while disabled) and configuration ---- */
 
 NTSTATUS VmbChannelInitSetMaximumPacketSize(VMBCHANNEL Channel, UINT32 PacketSize);

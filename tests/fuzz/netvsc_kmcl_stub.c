@@ -201,6 +201,13 @@ NTSTATUS VmbChannelInitSetStateChangeCallbacks(VMBCHANNEL ch, PVMB_CHANNEL_STATE
 void VmbChannelSetTransactionQuota(VMBCHANNEL ch, UINT32 q) { (void)ch, (void)q; }
 void VmbChannelSetIncomingProcessingAtPassive(VMBCHANNEL ch, BOOLEAN p) { (void)ch, (void)p; }
 
+/* The fuzzed host offers one NIC. */
+UINT32 HvrtChannelOfferCount(LPCGUID InterfaceType)
+{
+    (void)InterfaceType;
+    return 1;
+}
+
 NTSTATUS VmbChannelEnable(VMBCHANNEL ch)
 {
     channel = ch;

@@ -335,6 +335,11 @@ static void test_queries_answer_as_documented(void)
     VmbChannelGetInterfaceInstance(ch, NULL);    /* no out pointer: nothing to write */
     VmbChannelGetInterfaceInstance(NULL, &seen);
 
+    /* What the host offers: one echo device, nothing of a made-up class. */
+    CHECK_EQ(HvrtChannelOfferCount(echo_guid), 1u);
+    CHECK_EQ(HvrtChannelOfferCount(&wanted), 0u);
+    CHECK_EQ(HvrtChannelOfferCount(NULL), 0u);
+
     /* Enabled: the offer's instance, which is also what Enable matches on. */
     struct vmbus_offer offer;
     CHECK_EQ(VmbClientChannelInitSetTargetPnp(ch, echo_guid, NULL, NULL), STATUS_SUCCESS);
