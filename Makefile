@@ -182,6 +182,7 @@ $(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRC
 # Their mini guests use the guest's ring and GPADL code against hvsim's own.
 test_hvsim_vmbus_SRCS += vmbus/ring.c vmbus/gpadl_msgs.c
 test_hvsim_ic_SRCS    += vmbus/ring.c vmbus/gpadl_msgs.c
+test_hvsim_hvsock_SRCS += vmbus/ring.c vmbus/gpadl_msgs.c
 
 # hvsim is an independent witness: no hvsim file may include a guest header
 # (vmbus/, arch/, drivers/, lib/, include/hvrt/). Each hvsim source is

@@ -34,6 +34,7 @@
 #include "tests/hvsim/vmbus_ic.h"
 #include "tests/hvsim/dev_netvsc.h"
 #include "tests/hvsim/storage.h"
+#include "tests/hvsim/dev_hvsock.h"
 
 #define VP 0
 #define WAIT_FOR_QEMU_S 30
@@ -67,6 +68,7 @@ struct options {
     const char *disks[8];
     bool disk_ro[8];
     uint32_t disk_count;
+    const char *hvsock_path;    /* --hvsock: hv_sock's host ends as Unix sockets (Firecracker's scheme) */
 };
 
 struct bridge {
@@ -78,6 +80,7 @@ struct bridge {
     struct hvsim_vmbus *vb;
     struct hvsim_storage *storage;   /* with --disk */
     int tap_fd;                      /* with --tap: a frame from Linux wakes the loop; else -1 */
+    struct hvsim_hvsock *hvsock;     /* with --hvsock */
     struct bridge_mailbox *mailbox;   /* NULL until the guest says hello */
     char line[128];
     size_t line_len;
@@ -140,6 +143,9 @@ static void usage(int status)
             "                      for the first, 1 for the next, ...; ':ro' makes it read-only. With any\n"
             "                      --disk, a storvsc controller is offered (e.g. --disk build/disk/hvrt.raw:ro,\n"
             "                      the image's own boot disk)\n"
+            "  --hvsock PATH       hv_sock: host programs connect to the Unix socket PATH and write\n"
+            "                      'CONNECT <port>\\n' (answered 'OK <n>\\n' once the guest accepts); a guest\n"
+            "                      connecting to port P reaches the program listening at PATH_P\n"
             "  a hostile host:\n"
             "  --lose-interrupts N the first N interrupts of the VMBus SINT go nowhere (the guest must poll)\n"
             "  --busy-posts N      refuse each guest message N times with INSUFFICIENT_BUFFERS first\n"
@@ -259,7 +265,9 @@ static void parse_options(int argc, char **argv, struct options *o)
             char *path = strndup(v, ro ? n - 3 : n);
             o->disk_ro[o->disk_count] = ro;
             o->disks[o->disk_count++] = path;
-        } else {
+        } else if (strcmp(a, "--hvsock") == 0)
+            o->hvsock_path = v;
+        else {
             fprintf(stderr, "hvsim-bridge: unknown option or value: %s %s\n", a, v);
             usage(2);
         }
@@ -441,6 +449,15 @@ static void create_host(struct bridge *b)
     if (b->vb == NULL) {
         say("error: the VMBus host refused the configuration");
         exit(3);
+    }
+    if (b->opt.hvsock_path != NULL) {
+        struct hvsim_hvsock_config hcfg = { .uds_path = b->opt.hvsock_path };
+        if ((b->hvsock = hvsim_hvsock_create(b->sim, b->vb, &hcfg)) == NULL) {
+            say("error: cannot listen for hv_sock host programs at %s: %s", b->opt.hvsock_path, strerror(errno));
+            exit(3);
+        }
+        say("hv_sock: host programs connect to %s ('CONNECT <port>'); guest connects reach %s_<port>",
+            b->opt.hvsock_path, b->opt.hvsock_path);
     }
     if (b->opt.busy_posts || b->opt.reply_delay_ms || b->opt.duplicate_replies || b->opt.reorder_replies ||
         b->opt.spurious_every_ms)
@@ -753,10 +770,24 @@ static void print_storage_summary(struct bridge *b)
         (unsigned long long)s.protocol_errors);
 }
 
+static void print_hvsock_summary(struct bridge *b)
+{
+    struct hvsim_hvsock_counters c;
+    hvsim_hvsock_get_counters(b->hvsock, &c);
+    say("summary: hv_sock: %llu guest connects (%llu accepted, %llu refused), %llu host connects, "
+        "%llu opened, %llu rescinds, at most %u at once, protocol errors %llu%s%s",
+        (unsigned long long)c.requests, (unsigned long long)c.accepted, (unsigned long long)c.refused,
+        (unsigned long long)c.host_connects, (unsigned long long)c.opens, (unsigned long long)c.rescinds,
+        c.max_live, (unsigned long long)c.protocol_errors, c.protocol_errors ? ": " : "",
+        c.protocol_errors ? hvsim_hvsock_first_error(b->hvsock) : "");
+}
+
 static void print_summary(struct bridge *b)
 {
     if (b->storage != NULL)
         print_storage_summary(b);
+    if (b->hvsock != NULL)
+        print_hvsock_summary(b);
     struct hvsim_vmbus_counters c;
     hvsim_vmbus_get_counters(b->vb, &c);
     uint32_t v = b->version_seen;
@@ -828,6 +859,7 @@ int main(int argc, char **argv)
     print_summary(&b);
     hvsim_vmbus_destroy(b.vb);
     hvsim_destroy(b.sim);
+    hvsim_hvsock_destroy(b.hvsock);
     munmap(b.ram, b.ram_size);
     return b.mailbox == NULL ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 #include "tests/hvsim/vmbus_ic.h"
 #include "tests/hvsim/dev_netvsc.h"
 #include "tests/hvsim/storage.h"
+#include "tests/hvsim/dev_hvsock.h"
 
 #define PAGE 4096u
 
@@ -210,6 +211,10 @@ static const struct hvsim_vmbus_model models[HVSIM_VMBUS_MODEL_COUNT] = {
     { HVSIM_VMBUS_STORAGE, "storvsc", HVSIM_GUID(0xba6163d9u, 0x04a1, 0x4d29, 0xb605, 0x72e2ffb1dc7full),
       HVSIM_GUID(0, 0x7363, 0x7369, 0x8000, 0x000000000005ull), storage_on_packet, hvsim_storage_on_room,
       hvsim_storage_on_open, NULL },
+    /* hv_sock (dev_hvsock.c): no class of its own; each offer names its
+     * service id and endpoint id (devices.md 3.1). */
+    { HVSIM_VMBUS_HVSOCK, "hv_sock", HVSIM_GUID(0, 0, 0, 0, 0ull), HVSIM_GUID(0, 0, 0, 0, 0ull),
+      hvsim_hvsock_on_packet, hvsim_hvsock_on_room, hvsim_hvsock_on_open, hvsim_hvsock_on_close },
 };
 
 const struct hvsim_vmbus_model *hvsim_vmbus_model(enum hvsim_vmbus_model_id id)

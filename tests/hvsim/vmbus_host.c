@@ -44,6 +44,7 @@ struct hvsim_vmbus_chan {
     uint32_t buf_size;
     const void *model_config;   /* the device's (netvsc) */
     void *model_state;          /* the model's, while open */
+    uint8_t user_data[VBW_OFFER_USER_DATA_SIZE];
 };
 
 struct gpadl {
@@ -85,6 +86,8 @@ struct hvsim_vmbus {
     uint32_t drops_left;          /* drop_posts fault: posts still to take and forget */
     struct hvsim_guid client_id;  /* INITIATE_CONTACT's, 6.0 with feature 0x8 */
     bool client_id_given;
+    hvsim_vmbus_tl_connect_fn tl_connect;   /* hv_sock's host (dev_hvsock.c), or NULL */
+    void *tl_connect_ctx;
     struct hvsim_vmbus_error errors[HVSIM_VMBUS_MAX_ERROR_KINDS];
     uint32_t error_kinds;
     struct hvsim_vmbus_counters counters;
@@ -358,6 +361,9 @@ static void chan_init(struct hvsim_vmbus_chan *ch, uint32_t relid, const struct 
     ch->mmio_megabytes = dev->mmio_megabytes;
     ch->dedicated_interrupt = is_qemu(ch->vb) || dev->dedicated_interrupt;
     ch->model_config = dev->netvsc;
+    if (dev->user_data)
+        memcpy(ch->user_data, dev->user_data,
+               dev->user_data_len < sizeof(ch->user_data) ? dev->user_data_len : sizeof(ch->user_data));
 }
 
 /* Field by field from reference section 6, OFFERCHANNEL. */
@@ -370,6 +376,7 @@ static void send_offer(struct hvsim_vmbus *vb, struct hvsim_vmbus_chan *ch)
     memcpy(m + VBW_OFFER_INSTANCE, ch->info.instance_id.bytes, 16);
     st16(m, VBW_OFFER_FLAGS, ch->offer_flags);
     st16(m, VBW_OFFER_MMIO_MB, ch->mmio_megabytes);
+    memcpy(m + VBW_OFFER_USER_DATA, ch->user_data, sizeof(ch->user_data));
     st16(m, VBW_OFFER_SUBCHANNEL, ch->sub_channel_index);
     st32(m, VBW_OFFER_RELID, ch->info.relid);
     st16(m, VBW_OFFER_DEDICATED, ch->dedicated_interrupt ? 1 : 0);
@@ -913,6 +920,55 @@ static void on_unload(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, con
         send_header_only(vb, VBW_UNLOAD_RESPONSE);
 }
 
+/* ---- hv_sock's connect request (reference section 6; devices.md 3.3) ---- */
+
+/* From 4.0; the silo id (56 bytes) from 5.2. QEMU has no hv_sock: it
+ * drops the message (reference appendix, "no TL_CONNECT"). Without a
+ * handler every request is refused, as OpenVMM does without a relay. */
+static void on_tl_connect(struct hvsim_vmbus *vb, uint32_t vp, uint32_t conn_id, const void *msg, uint32_t size)
+{
+    (void)vp, (void)conn_id;
+    if (is_qemu(vb)) {
+        count_error(vb, "TL_CONNECT_REQUEST to a host without hv_sock (QEMU)");
+        sim_log(vb->sim, "vmbus: TL_CONNECT_REQUEST ignored (QEMU has no hv_sock)");
+        return;
+    }
+    if (vb->version < VBW_V4_0) {
+        protocol_error(vb, "TL_CONNECT_REQUEST before VMBus 4.0", vb->version);
+        return;
+    }
+    if (size == VBW_TL_REQ_SIZE_SILO && vb->version < VBW_V5_2)
+        protocol_error(vb, "TL_CONNECT_REQUEST with a silo id before VMBus 5.2", vb->version);
+    struct hvsim_guid endpoint, service;
+    memcpy(endpoint.bytes, (const uint8_t *)msg + VBW_TL_ENDPOINT, 16);
+    memcpy(service.bytes, (const uint8_t *)msg + VBW_TL_SERVICE, 16);
+    if (vb->tl_connect)
+        vb->tl_connect(vb->tl_connect_ctx, &endpoint, &service);
+    else
+        hvsim_vmbus_tl_connect_result(vb, &endpoint, &service, 0xC0000236u);   /* STATUS_CONNECTION_REFUSED */
+}
+
+void hvsim_vmbus_set_tl_connect(struct hvsim_vmbus *vb, hvsim_vmbus_tl_connect_fn fn, void *ctx)
+{
+    vb->tl_connect = fn;
+    vb->tl_connect_ctx = ctx;
+}
+
+/* OpenVMM sends it only to report a failure, and only from 4.1 (devices.md 3.3). */
+bool hvsim_vmbus_tl_connect_result(struct hvsim_vmbus *vb, const struct hvsim_guid *endpoint,
+                                   const struct hvsim_guid *service, uint32_t status)
+{
+    if (vb->state != HVSIM_VMBUS_CONNECTED || vb->version < VBW_V4_1)
+        return false;
+    uint8_t r[VBW_TL_RESULT_SIZE] = { 0 };
+    st32(r, VBW_HDR_TYPE, VBW_TL_CONNECT_RESULT);
+    memcpy(r + VBW_TL_ENDPOINT, endpoint->bytes, 16);
+    memcpy(r + VBW_TL_SERVICE, service->bytes, 16);
+    st32(r, VBW_TL_STATUS, status);
+    send_msg(vb, r, sizeof(r));
+    return true;
+}
+
 /* ---- message dispatch ---- */
 
 struct msg_handler {
@@ -933,6 +989,7 @@ static const struct msg_handler handlers[] = {
     { VBW_GPADL_TEARDOWN, VBW_GPADLT_SIZE, VBW_GPADLT_SIZE, 0, true, on_gpadl_teardown },
     { VBW_RELID_RELEASED, VBW_RELID_MSG_SIZE, VBW_RELID_MSG_SIZE, 0, true, on_relid_released },
     { VBW_UNLOAD, VBW_HDR, VBW_HDR, 0, false, on_unload },
+    { VBW_TL_CONNECT_REQUEST, VBW_TL_REQ_SIZE, VBW_TL_REQ_SIZE, VBW_TL_REQ_SIZE_SILO, true, on_tl_connect },
 };
 
 static const struct msg_handler *find_handler(uint32_t type)
@@ -1074,6 +1131,15 @@ int hvsim_vmbus_chan_send(struct hvsim_vmbus_chan *ch, const struct hvsim_packet
     if (signal)
         signal_guest(ch);
     return 0;
+}
+
+void hvsim_vmbus_chan_kick(struct hvsim_vmbus_chan *ch)
+{
+    if (ch->info.state != HVSIM_CHAN_OPEN || ch->vb->faults.stop_reading)
+        return;
+    chan_drain(ch);
+    if (ch->info.state == HVSIM_CHAN_OPEN && ch->model->on_room)
+        ch->model->on_room(ch);
 }
 
 struct hvsim *hvsim_vmbus_chan_sim(struct hvsim_vmbus_chan *ch) { return ch->vb->sim; }

@@ -29,9 +29,9 @@
 
 struct hvsim_netvsc_config;
 
-#define HVSIM_VMBUS_MAX_CHANNELS 64u
+#define HVSIM_VMBUS_MAX_CHANNELS 256u  /* hv_sock: a channel per connection */
 #define HVSIM_VMBUS_MAX_VERSIONS 16u
-#define HVSIM_VMBUS_MAX_GPADLS   64u
+#define HVSIM_VMBUS_MAX_GPADLS   512u
 
 #define HVSIM_VMBUS_MSG_TYPES 30u   /* message types 1..29; arrays indexed by type */
 
@@ -72,6 +72,7 @@ enum hvsim_vmbus_model_id {
     HVSIM_VMBUS_KVP,
     HVSIM_VMBUS_NETVSC, /* a synthetic NIC: NVSP and RNDIS (dev_netvsc.h); config in .netvsc */
     HVSIM_VMBUS_STORAGE, /* a SCSI controller (storage.h): give it model_data = a struct hvsim_storage */
+    HVSIM_VMBUS_HVSOCK, /* one hv_sock connection (dev_hvsock.h offers these itself) */
     HVSIM_VMBUS_MODEL_COUNT
 };
 
@@ -89,6 +90,8 @@ struct hvsim_vmbus_device {
     uint32_t source_size;                 /* source: payload bytes, >= 8 (sequence number first) */
     const struct hvsim_netvsc_config *netvsc; /* netvsc: NULL for the defaults; read at each open */
     void *model_data;                     /* the model's own object (storage: struct hvsim_storage) */
+    const uint8_t *user_data;             /* OFFERCHANNEL's user-defined area (NULL: zeros) */
+    uint32_t user_data_len;               /* up to VBW_OFFER_USER_DATA_SIZE */
 };
 
 /* Fault switches; any of them can be changed later with hvsim_vmbus_set_faults. */
@@ -170,6 +173,16 @@ uint32_t hvsim_vmbus_offer(struct hvsim_vmbus *vb, const struct hvsim_vmbus_devi
  * is sent; the relid is free again after the guest's RELID_RELEASED.
  * 0, or -1 if relid is not offered. */
 int hvsim_vmbus_rescind(struct hvsim_vmbus *vb, uint32_t relid);
+
+/* hv_sock's control messages (reference section 6). A TL_CONNECT_REQUEST
+ * the host accepted (size and version checked) goes to fn; with no fn it
+ * is refused. hvsim_vmbus_tl_connect_result sends TL_CONNECT_RESULT when
+ * the negotiated version has it (>= 4.1) and returns whether it did. */
+typedef void (*hvsim_vmbus_tl_connect_fn)(void *ctx, const struct hvsim_guid *endpoint,
+                                          const struct hvsim_guid *service);
+void hvsim_vmbus_set_tl_connect(struct hvsim_vmbus *vb, hvsim_vmbus_tl_connect_fn fn, void *ctx);
+bool hvsim_vmbus_tl_connect_result(struct hvsim_vmbus *vb, const struct hvsim_guid *endpoint,
+                                   const struct hvsim_guid *service, uint32_t status);
 
 /* ---- looking inside ---- */
 enum hvsim_vmbus_chan_state {
@@ -340,6 +353,9 @@ struct hvsim *hvsim_vmbus_chan_sim(struct hvsim_vmbus_chan *ch);
 struct hvsim_vmbus_channel_info *hvsim_vmbus_chan_info(struct hvsim_vmbus_chan *ch);
 struct hvsim_vmbus_counters *hvsim_vmbus_chan_counters(struct hvsim_vmbus_chan *ch);
 void hvsim_vmbus_chan_log(struct hvsim_vmbus_chan *ch, const char *what);
+/* The model can take packets again (it returned HVSIM_VMBUS_RETRY while
+ * its own buffer was full): read the guest->host ring now, as on a signal. */
+void hvsim_vmbus_chan_kick(struct hvsim_vmbus_chan *ch);
 /* The open channel of relid, or NULL. */
 struct hvsim_vmbus_chan *hvsim_vmbus_chan_find(struct hvsim_vmbus *vb, uint32_t relid);
 /* A model's own state for this open channel (NULL at open; the model frees

@@ -59,6 +59,8 @@
 #define VBW_VERSION_RESPONSE           15u
 #define VBW_UNLOAD                     16u
 #define VBW_UNLOAD_RESPONSE            17u
+#define VBW_TL_CONNECT_REQUEST         21u   /* >= 4.0 */
+#define VBW_TL_CONNECT_RESULT          23u   /* >= 4.1 */
 #define VBW_MSG_TYPES                  30u   /* 1..29 are defined */
 
 /* OFFERCHANNEL: 196 bytes (190 before 1.1). */
@@ -145,11 +147,24 @@
 #define VBW_STATE_OK           0u
 #define VBW_STATE_FAILED       2u
 
+/* TL_CONNECT_REQUEST: 40 bytes; 56 with the silo id (>= 5.2).
+ * TL_CONNECT_RESULT: 44 bytes (>= 4.1). */
+#define VBW_TL_ENDPOINT        8u    /* GUID: the guest's endpoint id */
+#define VBW_TL_SERVICE         24u   /* GUID: the host service id */
+#define VBW_TL_SILO            40u   /* GUID, request >= 5.2 */
+#define VBW_TL_STATUS          40u   /* i32 NTSTATUS, result */
+#define VBW_TL_REQ_SIZE        40u
+#define VBW_TL_REQ_SIZE_SILO   56u
+#define VBW_TL_RESULT_SIZE     44u
+
 /* 6.0 feature flags. */
 #define VBW_FEAT_CLIENT_ID     0x8u
 
 /* Offer flags the host models use. */
+#define VBW_OFFER_ENUMERATE    0x0001u
 #define VBW_OFFER_NAMED_PIPE   0x0010u
+#define VBW_OFFER_TLNPI        0x2000u   /* an hv_sock offer */
+#define VBW_OFFER_USER_DATA_SIZE 120u
 
 /* ---- Rings (section 7) ---- */
 /* Control page offsets. */
