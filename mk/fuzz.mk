@@ -19,7 +19,7 @@ FUZZ_FLAGS   ?=
 FUZZ_SMOKE_RUNS ?= 2000
 FUZZ_DIR     := $(or $(BUILD),build)/fuzz
 FUZZ_TARGETS ?= fuzz_ring fuzz_vmbus_msg fuzz_ic fuzz_kmcl fuzz_netvsc fuzz_http_response fuzz_goal_state fuzz_storvsc fuzz_fs \
-    fuzz_httpd_request
+    fuzz_httpd_request fuzz_hvsock
 
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer -I. -Iinclude
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -52,6 +52,8 @@ fuzz_storvsc_SRCS   := tests/fuzz/fuzz_storvsc.c drivers/storvsc/vstor_result.c 
 fuzz_fs_SRCS        := tests/fuzz/fuzz_fs.c drivers/fs/fat.c drivers/fs/gpt.c
 # httpd's request parser (apps/httpd/request.c): what any client sends.
 fuzz_httpd_request_SRCS := tests/fuzz/fuzz_httpd_request.c apps/httpd/request.c
+# hv_sock: pipe packets into the byte stream, and TL_CONNECT_RESULT (stubs in the target).
+fuzz_hvsock_SRCS    := tests/fuzz/fuzz_hvsock.c drivers/hvsock/stream.c vmbus/tl_connect.c vmbus/ring.c
 
 # What the coverage report covers: the code that parses host data. Of the
 # KMCL face, the configuration setters, the server-only stubs and
@@ -62,7 +64,8 @@ FUZZ_COV_SRCS := arch/x86_64/hyperv/synic.c vmbus/connection.c vmbus/offer.c vmb
                  $(wildcard apps/ic/*.c) \
                  $(wildcard drivers/netvsc/*.c) net/http_response.c apps/azure/goalstate.c \
                  drivers/storvsc/vstor_result.c drivers/storvsc/scsi.c drivers/fs/fat.c drivers/fs/gpt.c \
-                 apps/httpd/request.c
+                 apps/httpd/request.c \
+                 drivers/hvsock/stream.c vmbus/tl_connect.c
 
 .PHONY: fuzz fuzz-long fuzz-cov fuzz-smoke fuzz-build fuzz-cov-build fuzz-clean
 

@@ -8,6 +8,7 @@
 #include "arch/platform.h"
 #include "arch/hv_abi.h"
 #include "lib/thread.h"
+#include "vmbus/tl_connect.h"
 #include "vmbus/vmbus.h"
 
 #define DEFAULT_TIMEOUT_MS 1000
@@ -142,7 +143,7 @@ static const struct host_msg host_msgs[] = {
     { .type = VMBUS_MSG_CLOSE_RESERVED_RESPONSE, .min_size = sizeof(struct vmbus_msg_close_reserved_response),
       .handle = on_reply_msg },
     { .type = VMBUS_MSG_TL_CONNECT_RESULT, .min_size = sizeof(struct vmbus_msg_tl_connect_result),
-      .handle = on_reply_msg },
+      .handle = vmbus_on_tl_connect_result },   /* hv_sock's refusals: tl_connect.c */
     { .type = VMBUS_MSG_MODIFYCHANNEL_RESPONSE, .min_size = sizeof(struct vmbus_msg_modify_channel_response),
       .handle = on_reply_msg },
     { .type = VMBUS_MSG_MODIFY_CONNECTION_RESPONSE, .min_size = sizeof(struct vmbus_msg_modify_connection_response),

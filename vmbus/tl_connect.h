@@ -26,4 +26,10 @@ struct vmbus_hvsock_offer_data {
 _Static_assert(sizeof(struct vmbus_hvsock_offer_data) == 120, "hv_sock offer user data");
 _Static_assert(offsetof(struct vmbus_hvsock_offer_data, is_for_guest_accept) == 4, "is_for_guest_accept");
 
+/* connection.c's message table hands TL_CONNECT_RESULT here (interrupt
+ * context); the request it answers learns of it from a dpc. */
+void vmbus_on_tl_connect_result(const uint8_t *msg, uint32_t size);
+/* Results that answered no outstanding request (tests). */
+uint64_t vmbus_tl_results_unmatched(void);
+
 #endif

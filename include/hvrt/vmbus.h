@@ -457,5 +457,24 @@ static const GUID KMCL_CLIENT_INTERFACE_TYPE __attribute__((unused)) = KMCL_CLIE
  * for another type or version, STATUS_BUFFER_TOO_SMALL for a short Size.
  * Reference and Dereference do nothing (hvrt's table lives for ever). */
 NTSTATUS HvrtKmclQueryInterface(LPCGUID InterfaceType, PINTERFACE Interface, USHORT Size, USHORT Version);
+/* ---- hv_sock's connect request (hvrt's extension) ----
+ * TL_CONNECT_REQUEST (VMBus 4.0 and later) asks the host to connect the
+ * guest's endpoint EndpointId to the host service ServiceId. The host
+ * answers a success only by offering a channel whose type is ServiceId and
+ * whose instance is EndpointId (open it with the channel API); from 4.1 it
+ * may refuse with TL_CONNECT_RESULT, and then ResultCallback (may be NULL)
+ * runs at dispatch level with the host's failure status (OpenVMM sends
+ * STATUS_CONNECTION_REFUSED). Before 4.1, and on Linux's view of any
+ * version, a refusal is silence: give up after a timeout of your own.
+ * Connects to VMBus first when needed. STATUS_NOT_SUPPORTED below 4.0,
+ * STATUS_INSUFFICIENT_RESOURCES with 64 requests outstanding. */
+#define STATUS_CONNECTION_REFUSED ((NTSTATUS)0xC0000236)
+typedef void EVT_HVRT_TL_CONNECT_RESULT(PVOID Context, NTSTATUS Status);
+typedef EVT_HVRT_TL_CONNECT_RESULT *PFN_HVRT_TL_CONNECT_RESULT;
+NTSTATUS HvrtTlConnectRequest(LPCGUID EndpointId, LPCGUID ServiceId, PFN_HVRT_TL_CONNECT_RESULT ResultCallback,
+                              PVOID Context);
+/* Forgets the request for (EndpointId, ServiceId): call it once its offer
+ * has come or you gave up. Its callback does not run after this returns. */
+void HvrtTlConnectCancel(LPCGUID EndpointId, LPCGUID ServiceId);
 
 #endif
