@@ -477,4 +477,16 @@ NTSTATUS HvrtTlConnectRequest(LPCGUID EndpointId, LPCGUID ServiceId, PFN_HVRT_TL
  * has come or you gave up. Its callback does not run after this returns. */
 void HvrtTlConnectCancel(LPCGUID EndpointId, LPCGUID ServiceId);
 
+/* hvrt's extension for hv_sock's accept side: the endpoint id of a live
+ * host-initiated hv_sock offer (TLNPI_PROVIDER, is_for_guest_accept 1) for
+ * ServiceId that no earlier call returned; target it (ServiceId, the
+ * endpoint id) with VmbClientChannelInitSetTargetPnp to accept the
+ * connection. STATUS_NO_SUCH_DEVICE when there is none now. How a Windows
+ * VSC learns of these offers (a PnP arrival per offer) has no equivalent
+ * here. */
+NTSTATUS HvrtHvSockTakeOffer(LPCGUID ServiceId, LPGUID EndpointId);
+/* TRUE while the host's hv_sock offer (ServiceId, EndpointId) is live;
+ * FALSE once the host has rescinded it (the connection is over). */
+BOOLEAN HvrtHvSockOfferPresent(LPCGUID ServiceId, LPCGUID EndpointId);
+
 #endif

@@ -253,6 +253,43 @@ static void test_tl_connect_table_full(void)
     stop();
 }
 
+/* The accept side's view of host-initiated offers. */
+static void test_take_offer_and_presence(void)
+{
+    start(VMBUS_VERSION_WIN10_V5_3);
+    struct hvsim_guid h22 = hvsim_hvsock_port_service(22), h23 = hvsim_hvsock_port_service(23);
+    uint32_t a = hvsim_hvsock_connect(hs, &h22), b = hvsim_hvsock_connect(hs, &h22);
+    hvsim_hvsock_connect(hs, &h23);
+    wait_ms(2);
+    GUID svc, e1, e2, e3;
+    hvsock_port_service(22, &svc);
+    CHECK_EQ(HvrtHvSockTakeOffer(&svc, &e1), STATUS_SUCCESS);
+    CHECK_EQ(HvrtHvSockTakeOffer(&svc, &e2), STATUS_SUCCESS);
+    CHECK(memcmp(&e1, &e2, sizeof(GUID)) != 0, "two offers, two endpoints");
+    CHECK_EQ(HvrtHvSockTakeOffer(&svc, &e3), STATUS_NO_SUCH_DEVICE);   /* each once; port 23's is not 22's */
+    struct hvsim_hvsock_conn_info ia, ib;
+    hvsim_hvsock_info(hs, a, &ia);
+    hvsim_hvsock_info(hs, b, &ib);
+    CHECK(memcmp(&e1, ia.endpoint.bytes, 16) == 0 && memcmp(&e2, ib.endpoint.bytes, 16) == 0, "the host's endpoints, in order");
+    CHECK(HvrtHvSockOfferPresent(&svc, &e1), "live");
+    hvsim_hvsock_abort(hs, a);
+    wait_ms(2);
+    CHECK(!HvrtHvSockOfferPresent(&svc, &e1), "gone after the rescind");
+    CHECK(HvrtHvSockOfferPresent(&svc, &e2), "the other stays");
+    /* A guest-initiated connection's offer is not one to accept. */
+    GUID ep, svc5;
+    hvsock_port_service(1024, &ep);
+    hvsock_port_service(5000, &svc5);
+    struct hvsim_guid h5 = hvsim_hvsock_port_service(5000);
+    hvsim_hvsock_listen(hs, &h5);
+    CHECK_EQ(HvrtTlConnectRequest(&ep, &svc5, NULL, NULL), STATUS_SUCCESS);
+    wait_ms(2);
+    CHECK(HvrtHvSockOfferPresent(&svc5, &ep), "offered");
+    CHECK_EQ(HvrtHvSockTakeOffer(&svc5, &e3), STATUS_NO_SUCH_DEVICE);
+    HvrtTlConnectCancel(&ep, &svc5);
+    stop();
+}
+
 int main(void)
 {
     RUN_TEST(test_port_service_ids);
@@ -262,5 +299,6 @@ int main(void)
     RUN_TEST(test_tl_connect_offer_and_refusal);
     RUN_TEST(test_tl_connect_by_version);
     RUN_TEST(test_tl_connect_table_full);
+    RUN_TEST(test_take_offer_and_presence);
     return check_summary();
 }
