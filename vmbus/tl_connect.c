@@ -128,7 +128,10 @@ void HvrtTlConnectCancel(LPCGUID EndpointId, LPCGUID ServiceId)
 /* ---- hv_sock offers ---- */
 
 /* Host-initiated offers handed out by HvrtHvSockTakeOffer: their relid and
- * ids, so the same offer is never handed out twice while it lives. */
+ * ids, so the same offer is never handed out twice while it lives. An entry
+ * is dropped at the next call that finds its offer gone; a host that
+ * offered the same relid, type and instance again before that call would
+ * not be seen (hosts make each endpoint id at random: OpenVMM). */
 #define MAX_TAKEN 256
 static struct vmbus_offer taken[MAX_TAKEN];
 static bool taken_used[MAX_TAKEN];
@@ -147,12 +150,10 @@ static bool already_taken(const struct vmbus_offer *o)
     return false;
 }
 
-/* A slot for o: a free one, or one whose offer is gone (rescinded, or its
- * relid now names another offer). */
 static bool take(const struct vmbus_offer *o)
 {
     for (int i = 0; i < MAX_TAKEN; i++) {
-        if (taken_used[i] && vmbus_offer_is_current(&taken[i]))
+        if (taken_used[i])
             continue;
         taken[i] = *o;
         taken_used[i] = true;
@@ -168,6 +169,9 @@ NTSTATUS HvrtHvSockTakeOffer(LPCGUID ServiceId, LPGUID EndpointId)
     if (EndpointId == NULL)
         return STATUS_INVALID_PARAMETER_2;
     struct vmbus_guid svc = to_wire(ServiceId);
+    for (int i = 0; i < MAX_TAKEN; i++)   /* offers that went away free their entry */
+        if (taken_used[i] && !vmbus_offer_is_current(&taken[i]))
+            taken_used[i] = false;
     struct vmbus_offer o;
     for (unsigned i = 0; vmbus_offer_at(i, &o); i++) {
         struct vmbus_hvsock_offer_data ud;

@@ -153,7 +153,8 @@ struct hs_conn *hs_conn_alloc(struct hvsim_hvsock *hs)
 }
 
 /* Endpoint ids of host-initiated connections: random-looking, as OpenVMM's
- * are, but the same in every run (xorshift from a fixed seed). */
+ * are, but the same in every run of a test (xorshift from a fixed seed per
+ * host object). */
 static struct hvsim_guid new_endpoint(struct hvsim_hvsock *hs)
 {
     struct hvsim_guid g;
@@ -647,7 +648,9 @@ struct hvsim_hvsock *hvsim_hvsock_create(struct hvsim *sim, struct hvsim_vmbus *
     if (hs->cfg.buffer_bytes < VBW_PIPE_MAX)
         hs->cfg.buffer_bytes = DEFAULT_BUFFER;
     hs->faults = cfg->faults;
-    hs->endpoint_seed = 0x68767274736f636bull;   /* "hvrtsock" */
+    /* Each host its own sequence, as random endpoints would be. */
+    static uint64_t hosts;
+    hs->endpoint_seed = 0x68767274736f636bull + ++hosts * 0x9e3779b97f4a7c15ull;   /* "hvrtsock" */
     hs->next_host_port = 1024;
     hs->uds_fd = -1;
     for (uint32_t i = 0; i < HVSIM_HVSOCK_MAX_CONNS; i++) {
