@@ -1,0 +1,92 @@
+/* hv_sock's offers as a client sees them (HvrtHvSockTakeOffer,
+ * HvrtHvSockOfferPresent; include/hvrt/vmbus.h): every connection is an
+ * offer of its own, with TLNPI_PROVIDER, type = service id, instance =
+ * endpoint id (devices.md 3.1). A listener takes each host-initiated offer
+ * of its service once; a connection is over when its offer is gone. Read
+ * from offer.c's registry, never written. */
+#include <string.h>
+
+#include <hvrt/vmbus.h>
+
+#include "vmbus/tl_connect.h"
+#include "vmbus/vmbus.h"
+
+static struct vmbus_guid to_wire(LPCGUID g)
+{
+    struct vmbus_guid w;
+    memcpy(&w, g, sizeof(w));
+    return w;
+}
+
+static bool same(const struct vmbus_guid *a, const struct vmbus_guid *b) { return memcmp(a, b, sizeof(*a)) == 0; }
+
+/* Host-initiated offers handed out by HvrtHvSockTakeOffer: their relid and
+ * ids, so the same offer is never handed out twice while it lives. An entry
+ * is dropped at the next call that finds its offer gone; a host that
+ * offered the same relid, type and instance again before that call would
+ * not be seen (hosts make each endpoint id at random: OpenVMM). */
+#define MAX_TAKEN 256
+static struct vmbus_offer taken[MAX_TAKEN];
+static bool taken_used[MAX_TAKEN];
+
+static bool is_hvsock(const struct vmbus_offer *o)
+{
+    return (o->flags & VMBUS_OFFER_FLAG_TLNPI_PROVIDER) != 0;
+}
+
+static bool already_taken(const struct vmbus_offer *o)
+{
+    for (int i = 0; i < MAX_TAKEN; i++)
+        if (taken_used[i] && taken[i].relid == o->relid && same(&taken[i].instance_id, &o->instance_id) &&
+            same(&taken[i].class_id, &o->class_id))
+            return true;
+    return false;
+}
+
+static bool take(const struct vmbus_offer *o)
+{
+    for (int i = 0; i < MAX_TAKEN; i++) {
+        if (taken_used[i])
+            continue;
+        taken[i] = *o;
+        taken_used[i] = true;
+        return true;
+    }
+    return false;
+}
+
+NTSTATUS HvrtHvSockTakeOffer(LPCGUID ServiceId, LPGUID EndpointId)
+{
+    if (ServiceId == NULL)
+        return STATUS_INVALID_PARAMETER_1;
+    if (EndpointId == NULL)
+        return STATUS_INVALID_PARAMETER_2;
+    struct vmbus_guid svc = to_wire(ServiceId);
+    for (int i = 0; i < MAX_TAKEN; i++)   /* offers that went away free their entry */
+        if (taken_used[i] && !vmbus_offer_is_current(&taken[i]))
+            taken_used[i] = false;
+    struct vmbus_offer o;
+    for (unsigned i = 0; vmbus_offer_at(i, &o); i++) {
+        struct vmbus_hvsock_offer_data ud;
+        memcpy(&ud, o.user_data, sizeof(ud));
+        if (!is_hvsock(&o) || ud.is_for_guest_accept != 1 || !same(&o.class_id, &svc) || already_taken(&o))
+            continue;
+        if (!take(&o))
+            return STATUS_INSUFFICIENT_RESOURCES;
+        memcpy(EndpointId, &o.instance_id, sizeof(*EndpointId));
+        return STATUS_SUCCESS;
+    }
+    return STATUS_NO_SUCH_DEVICE;
+}
+
+BOOLEAN HvrtHvSockOfferPresent(LPCGUID ServiceId, LPCGUID EndpointId)
+{
+    if (ServiceId == NULL || EndpointId == NULL)
+        return FALSE;
+    struct vmbus_guid svc = to_wire(ServiceId), ep = to_wire(EndpointId);
+    struct vmbus_offer o;
+    for (unsigned i = 0; vmbus_offer_at(i, &o); i++)
+        if (is_hvsock(&o) && same(&o.class_id, &svc) && same(&o.instance_id, &ep))
+            return TRUE;
+    return FALSE;
+}
