@@ -26,18 +26,28 @@ static bool same(const struct vmbus_guid *a, const struct vmbus_guid *b) { retur
  * offered the same relid, type and instance again before that call would
  * not be seen (hosts make each endpoint id at random: OpenVMM). */
 #define MAX_TAKEN 256
-static struct vmbus_offer taken[MAX_TAKEN];
-static bool taken_used[MAX_TAKEN];
+struct taken {
+    bool used;
+    uint32_t relid;
+    struct vmbus_guid class_id, instance_id;
+};
+static struct taken taken[MAX_TAKEN];   /* 36 bytes an entry: the image keeps it small */
 
 static bool is_hvsock(const struct vmbus_offer *o)
 {
     return (o->flags & VMBUS_OFFER_FLAG_TLNPI_PROVIDER) != 0;
 }
 
+static bool current(const struct taken *t)
+{
+    struct vmbus_offer o = { .class_id = t->class_id, .instance_id = t->instance_id, .relid = t->relid };
+    return vmbus_offer_is_current(&o);
+}
+
 static bool already_taken(const struct vmbus_offer *o)
 {
     for (int i = 0; i < MAX_TAKEN; i++)
-        if (taken_used[i] && taken[i].relid == o->relid && same(&taken[i].instance_id, &o->instance_id) &&
+        if (taken[i].used && taken[i].relid == o->relid && same(&taken[i].instance_id, &o->instance_id) &&
             same(&taken[i].class_id, &o->class_id))
             return true;
     return false;
@@ -46,10 +56,10 @@ static bool already_taken(const struct vmbus_offer *o)
 static bool take(const struct vmbus_offer *o)
 {
     for (int i = 0; i < MAX_TAKEN; i++) {
-        if (taken_used[i])
+        if (taken[i].used)
             continue;
-        taken[i] = *o;
-        taken_used[i] = true;
+        taken[i] = (struct taken){ .used = true, .relid = o->relid, .class_id = o->class_id,
+                                   .instance_id = o->instance_id };
         return true;
     }
     return false;
@@ -63,8 +73,8 @@ NTSTATUS HvrtHvSockTakeOffer(LPCGUID ServiceId, LPGUID EndpointId)
         return STATUS_INVALID_PARAMETER_2;
     struct vmbus_guid svc = to_wire(ServiceId);
     for (int i = 0; i < MAX_TAKEN; i++)   /* offers that went away free their entry */
-        if (taken_used[i] && !vmbus_offer_is_current(&taken[i]))
-            taken_used[i] = false;
+        if (taken[i].used && !current(&taken[i]))
+            taken[i].used = false;
     struct vmbus_offer o;
     for (unsigned i = 0; vmbus_offer_at(i, &o); i++) {
         struct vmbus_hvsock_offer_data ud;
