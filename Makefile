@@ -177,7 +177,7 @@ STORVSC_SRCS += lib/semaphore.c tests/unit/hosted_posix_time.c
 test_storvsc_SRCS    := $(HOSTED_SRCS) $(VMBUS_SRCS) $(STORVSC_SRCS) $(wildcard apps/disk/*.c)
 test_fs_SRCS         := drivers/fs/fat.c drivers/fs/gpt.c
 HVSOCK_SRCS := $(wildcard drivers/hvsock/*.c) lib/semaphore.c tests/unit/hosted_posix_time.c
-test_hvsock_SRCS     := $(HOSTED_SRCS) $(VMBUS_SRCS) $(HVSOCK_SRCS)
+test_hvsock_SRCS     := $(HOSTED_SRCS) $(VMBUS_SRCS) $(HVSOCK_SRCS) $(wildcard apps/hvsock-echo/*.c)
 test_ring_SRCS       := vmbus/ring.c
 test_gpadl_msgs_SRCS := vmbus/gpadl_msgs.c
 $(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRCS)))
@@ -316,6 +316,10 @@ $(BUILD)/bench/bench_storvsc: tests/bench/bench_storvsc.c $(HOSTED_SRCS) $(VMBUS
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(BENCH_CFLAGS) $^ -o $@ -lpthread
 
+$(BUILD)/bench/bench_hvsock: tests/bench/bench_hvsock.c $(HOSTED_SRCS) $(VMBUS_SRCS) $(HVSOCK_SRCS)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(BENCH_CFLAGS) $^ -o $@ -lpthread
+
 # The size budget has two limits (docs/performance.md): the image without
 # the network and the disk (NET_APPS and DISK_APPS left out; --gc-sections
 # then drops netvsc, the IP stack and storvsc) under 256 KiB, the default
@@ -327,7 +331,7 @@ $(NO_NET_IMAGE): $(IMAGE)
 
 bench: $(IMAGE) $(NO_NET_IMAGE) $(BUILD)/bench/bench_ring $(BUILD)/bench/bench_open $(BUILD)/bench/bench_peer \
         $(BUILD)/bench/bench_kmcl $(BUILD)/bench/bench_threads $(BUILD)/bench/bench_netvsc \
-        $(BUILD)/bench/bench_storvsc $(BUILD)/host/test_integrity $(HVSIM_BRIDGE)
+        $(BUILD)/bench/bench_storvsc $(BUILD)/bench/bench_hvsock $(BUILD)/host/test_integrity $(HVSIM_BRIDGE)
 	@scripts/bench.sh $(IMAGE) $(BUILD)/bench $(NO_NET_IMAGE)
 
 clean:

@@ -45,6 +45,10 @@
 #                          file-backed disk (random 4 KiB reads, 1 and 32 in flight; 1 MiB in sequence)
 #   pread_iops_4k_qd1, pread_iops_4k_qd32, pread_mbps_1m   pread on the same file in the same run
 #                          (32 threads for qd32): the limit storvsc works against
+#   hvsock_mbps_4k_tx, hvsock_mbps_64k_tx, hvsock_mbps_4k_rx, hvsock_mbps_64k_rx   hosted hv_sock
+#                          through the driver and hvsim's host (guest writes to a host sink,
+#                          guest reads of what the host writes); hvsock_ring_mbps_4k: 4088-byte
+#                          pipe packets through a 6-page ring alone, same run (the limit)
 # Usage: bench.sh IMAGE BENCH_DIR [NO_NET_IMAGE] (the Makefile passes them)
 set -euo pipefail
 image=${1:?usage: bench.sh IMAGE BENCH_DIR}
@@ -208,6 +212,9 @@ while read -r key value; do put "$key" "$value"; done < <("$bench/bench_netvsc" 
 
 echo "bench: storvsc against pread on the same file ..." >&2
 while read -r key value; do put "$key" "$value"; done < <("$bench/bench_storvsc")
+
+echo "bench: hv_sock through the driver against hvsim's host, and the ring's limit ..." >&2
+while read -r key value; do put "$key" "$value"; done < <("$bench/bench_hvsock")
 
 echo "bench: integrity, 10^8 packets through echo (a few minutes) ..." >&2
 if [ -x build/host/test_integrity ] && INTEGRITY_PACKETS=100000000 build/host/test_integrity > "$out/integrity.log" 2>&1; then

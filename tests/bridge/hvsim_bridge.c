@@ -69,6 +69,8 @@ struct options {
     bool disk_ro[8];
     uint32_t disk_count;
     const char *hvsock_path;    /* --hvsock: hv_sock's host ends as Unix sockets (Firecracker's scheme) */
+    uint32_t hvsock_echo[4];    /* --hvsock-echo PORT: the host echoes guest connections to PORT */
+    uint32_t hvsock_echo_count;
 };
 
 struct bridge {
@@ -146,6 +148,7 @@ static void usage(int status)
             "  --hvsock PATH       hv_sock: host programs connect to the Unix socket PATH and write\n"
             "                      'CONNECT <port>\\n' (answered 'OK <n>\\n' once the guest accepts); a guest\n"
             "                      connecting to port P reaches the program listening at PATH_P\n"
+            "  --hvsock-echo PORT  hv_sock: the host echoes every guest connection to vsock port PORT\n"
             "  a hostile host:\n"
             "  --lose-interrupts N the first N interrupts of the VMBus SINT go nowhere (the guest must poll)\n"
             "  --busy-posts N      refuse each guest message N times with INSUFFICIENT_BUFFERS first\n"
@@ -267,6 +270,8 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->disks[o->disk_count++] = path;
         } else if (strcmp(a, "--hvsock") == 0)
             o->hvsock_path = v;
+        else if (strcmp(a, "--hvsock-echo") == 0 && o->hvsock_echo_count < 4)
+            o->hvsock_echo[o->hvsock_echo_count++] = number(a, v);
         else {
             fprintf(stderr, "hvsim-bridge: unknown option or value: %s %s\n", a, v);
             usage(2);
@@ -450,14 +455,20 @@ static void create_host(struct bridge *b)
         say("error: the VMBus host refused the configuration");
         exit(3);
     }
-    if (b->opt.hvsock_path != NULL) {
+    if (b->opt.hvsock_path != NULL || b->opt.hvsock_echo_count > 0) {
         struct hvsim_hvsock_config hcfg = { .uds_path = b->opt.hvsock_path };
         if ((b->hvsock = hvsim_hvsock_create(b->sim, b->vb, &hcfg)) == NULL) {
-            say("error: cannot listen for hv_sock host programs at %s: %s", b->opt.hvsock_path, strerror(errno));
+            say("error: no hv_sock host (Unix socket %s: %s)", b->opt.hvsock_path ? b->opt.hvsock_path : "none", strerror(errno));
             exit(3);
         }
-        say("hv_sock: host programs connect to %s ('CONNECT <port>'); guest connects reach %s_<port>",
-            b->opt.hvsock_path, b->opt.hvsock_path);
+        if (b->opt.hvsock_path != NULL)
+            say("hv_sock: host programs connect to %s ('CONNECT <port>'); guest connects reach %s_<port>",
+                b->opt.hvsock_path, b->opt.hvsock_path);
+        for (uint32_t i = 0; i < b->opt.hvsock_echo_count; i++) {
+            struct hvsim_guid svc = hvsim_hvsock_port_service(b->opt.hvsock_echo[i]);
+            hvsim_hvsock_listen_echo(b->hvsock, &svc);
+            say("hv_sock: the host echoes guest connections to port %u", b->opt.hvsock_echo[i]);
+        }
     }
     if (b->opt.busy_posts || b->opt.reply_delay_ms || b->opt.duplicate_replies || b->opt.reorder_replies ||
         b->opt.spurious_every_ms)

@@ -267,12 +267,18 @@ void hs_schedule(struct hvsim_hvsock *hs, uint64_t when_ns)
 
 /* ---- guest -> host: TL_CONNECT_REQUEST ---- */
 
-static bool listening(const struct hvsim_hvsock *hs, const struct hvsim_guid *service)
+/* The listener's index, or -1. */
+static int listener_of(const struct hvsim_hvsock *hs, const struct hvsim_guid *service)
 {
     for (uint32_t i = 0; i < hs->listener_count; i++)
         if (guid_eq(&hs->listeners[i], service))
-            return true;
-    return false;
+            return (int)i;
+    return -1;
+}
+
+static bool listening(const struct hvsim_hvsock *hs, const struct hvsim_guid *service)
+{
+    return listener_of(hs, service) >= 0;
 }
 
 static void refuse(struct hvsim_hvsock *hs, const struct hvsim_guid *endpoint, const struct hvsim_guid *service)
@@ -314,6 +320,9 @@ static void on_tl_connect(void *ctx, const struct hvsim_guid *endpoint, const st
         c->fd = fd;
         c->phase = fd >= 0 ? HS_UDS_STREAM : HS_UDS_NONE;
         c->released = fd >= 0;   /* the Unix socket's connection lets go by itself */
+        int l = listener_of(hs, service);
+        if (l >= 0 && hs->listener_echo[l])
+            c->echo = c->taken = c->released = true;
         if (!hs_offer(hs, c, false)) {
             c->id = 0;
             c = NULL;
@@ -385,6 +394,14 @@ static int send_pipe(struct hvsim_hvsock *hs, struct hvsim_vmbus_chan *ch, const
     return rc;
 }
 
+/* After the echo's kick (which may have sent and closed in a nested pump):
+ * still open, nothing left to send before the FIN? */
+static bool tx_empty_and_open(struct hvsim_hvsock *hs, struct hs_conn *c, struct hvsim_vmbus_chan **ch)
+{
+    *ch = c->state == HVSIM_HVSOCK_OPEN ? hvsim_vmbus_chan_find(hs->vb, c->relid) : NULL;
+    return *ch != NULL && c->tx.len == 0;
+}
+
 void hs_pump(struct hvsim_hvsock *hs, struct hs_conn *c)
 {
     struct hvsim_vmbus_chan *ch = c->state == HVSIM_HVSOCK_OPEN ? hvsim_vmbus_chan_find(hs->vb, c->relid) : NULL;
@@ -402,7 +419,9 @@ void hs_pump(struct hvsim_hvsock *hs, struct hs_conn *c)
         c->st.bytes_to_guest += n;
         c->st.packets_to_guest++;
     }
-    if (c->fin_wanted && send_pipe(hs, ch, NULL, 0) == 0) {
+    if (c->echo)
+        hs_rx_room(hs, c);   /* the echo's guest packets waited for this room */
+    if (c->fin_wanted && !c->host_fin && tx_empty_and_open(hs, c, &ch) && send_pipe(hs, ch, NULL, 0) == 0) {
         c->host_fin = true;
         c->st.packets_to_guest++;
         maybe_finish(hs, c);
@@ -450,7 +469,8 @@ enum hvsim_vmbus_verdict hvsim_hvsock_on_packet(struct hvsim_vmbus_chan *ch, con
         guest_error(hs, c, "data after the guest's FIN", size);
         return HVSIM_VMBUS_DONE;
     }
-    if (hs->faults.stop_reading || (!c->sink && c->rx.cap - c->rx.len < size)) {
+    bool full = c->echo ? c->tx.cap - c->tx.len < size : !c->sink && c->rx.cap - c->rx.len < size;
+    if (hs->faults.stop_reading || full) {
         c->rx_blocked = true;
         return HVSIM_VMBUS_RETRY;   /* stays in the ring: the guest sees it full */
     }
@@ -463,29 +483,50 @@ enum hvsim_vmbus_verdict hvsim_hvsock_on_packet(struct hvsim_vmbus_chan *ch, con
     c->st.packets_from_guest++;
     if (size == 0) {
         c->guest_fin = true;
+        if (c->echo) {
+            c->fin_wanted = true;   /* the echo ends when the guest's side does */
+            hs_pump(hs, c);
+        }
         maybe_finish(hs, c);
         return HVSIM_VMBUS_DONE;
     }
     if (size > c->st.largest_guest_packet)
         c->st.largest_guest_packet = size;
     c->st.bytes_from_guest += size;
-    if (c->sink)
+    if (c->echo) {
+        hs_fifo_push(&c->tx, data, size);
+        hs_pump(hs, c);
+    } else if (c->sink) {
         c->sink(c->sink_ctx, data, size);
-    else
+    } else {
         hs_fifo_push(&c->rx, data, size);
+    }
     return HVSIM_VMBUS_DONE;
 }
 
 /* ---- the in-process host side ---- */
 
+static int add_listener(struct hvsim_hvsock *hs, const struct hvsim_guid *service, bool echo)
+{
+    int l = listener_of(hs, service);
+    if (l < 0) {
+        if (hs->listener_count == HVSIM_HVSOCK_MAX_LISTENERS)
+            return -1;
+        l = (int)hs->listener_count++;
+        hs->listeners[l] = *service;
+    }
+    hs->listener_echo[l] = echo;
+    return 0;
+}
+
 int hvsim_hvsock_listen(struct hvsim_hvsock *hs, const struct hvsim_guid *service)
 {
-    if (listening(hs, service))
-        return 0;
-    if (hs->listener_count == HVSIM_HVSOCK_MAX_LISTENERS)
-        return -1;
-    hs->listeners[hs->listener_count++] = *service;
-    return 0;
+    return add_listener(hs, service, false);
+}
+
+int hvsim_hvsock_listen_echo(struct hvsim_hvsock *hs, const struct hvsim_guid *service)
+{
+    return add_listener(hs, service, true);
 }
 
 uint32_t hvsim_hvsock_accept(struct hvsim_hvsock *hs, const struct hvsim_guid *service)

@@ -83,6 +83,10 @@ bool hvsim_hvsock_service_port(const struct hvsim_guid *service, uint32_t *port)
 
 /* Guest connections to service are accepted from now on. 0, or -1 when full. */
 int hvsim_hvsock_listen(struct hvsim_hvsock *hs, const struct hvsim_guid *service);
+/* The host echoes every guest connection to service: its bytes go back as
+ * they come, and its FIN is answered with the host's (the bridge's
+ * --hvsock-echo, benchmarks). 0, or -1 when full. */
+int hvsim_hvsock_listen_echo(struct hvsim_hvsock *hs, const struct hvsim_guid *service);
 /* The oldest connection to service not yet taken (its id), or 0. */
 uint32_t hvsim_hvsock_accept(struct hvsim_hvsock *hs, const struct hvsim_guid *service);
 /* The host connects to a guest listening on service: the channel is

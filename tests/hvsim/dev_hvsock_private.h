@@ -29,6 +29,7 @@ struct hs_conn {
     uint32_t id;                    /* 0: a free slot */
     enum hvsim_hvsock_state state;
     bool guest_initiated, taken, released;
+    bool echo;                      /* the host echoes this connection itself */
     struct hvsim_guid service, endpoint;
     uint32_t relid;
     uint64_t open_deadline_ns;
@@ -56,6 +57,7 @@ struct hvsim_hvsock {
     struct hvsim_hvsock_config cfg;
     struct hvsim_hvsock_faults faults;
     struct hvsim_guid listeners[HVSIM_HVSOCK_MAX_LISTENERS];
+    bool listener_echo[HVSIM_HVSOCK_MAX_LISTENERS];
     uint32_t listener_count;
     struct hs_conn conns[HVSIM_HVSOCK_MAX_CONNS];
     uint32_t next_id, next_host_port;
