@@ -7,6 +7,9 @@
  * channel's ProcessPacket, at dispatch level) and one consumer (the reader,
  * passive): dispatch preempts passive, never the reverse, and each index
  * has one writer, so no lock is needed, only ordered loads and stores.
+ * hvsock_rx_detach runs at passive level once the producer has stopped;
+ * passive threads do not preempt each other, so it never meets a reader
+ * halfway through a read.
  *
  * The send side is arithmetic: how a write is cut into packets, and how
  * many bytes may be in flight (queued by KMCL, not yet in the ring). */
@@ -26,6 +29,7 @@ struct hvsock_rx_item {
     void *token;               /* what release() gets: the packet's completion handle */
     const uint8_t *data;
     uint32_t len;
+    bool copied;               /* data is our own copy (freed), the packet was released */
 };
 
 struct hvsock_rx {
@@ -53,6 +57,12 @@ uint32_t hvsock_rx_available(const struct hvsock_rx *rx);
 bool hvsock_rx_eof(const struct hvsock_rx *rx);
 /* Releases what is still queued (the connection is going away). */
 void hvsock_rx_drop(struct hvsock_rx *rx);
+/* Passive, with the producer stopped (KMCL's Suspend): the unread bytes of
+ * every queued packet are copied to memory of our own and the packet is
+ * released, so the channel can close (KMCL waits until the client holds
+ * nothing) while the reader still gets every byte. false when memory ran
+ * out: those packets stay queued and held. */
+bool hvsock_rx_detach(struct hvsock_rx *rx);
 
 /* The next packet's data bytes for a write of left bytes with room bytes
  * free in the window: the chunk size at most; 0 when the window is full. */

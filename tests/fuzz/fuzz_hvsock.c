@@ -9,7 +9,10 @@
  *   op % 4 == 2: a TL_CONNECT_RESULT message of len bytes (44 and more are
  *                handed to vmbus/tl_connect.c; op bit 2 makes its ids those
  *                of an outstanding request)
- *   op % 4 == 3: the connection goes away: what is queued is released
+ *   op % 4 == 3: the connection goes away: what is queued is released;
+ *                with op bit 2, the channel closes under the reader
+ *                instead (KMCL's Suspend): every queued packet is released
+ *                and its unread bytes are still read, from our copies
  * Oracles: the bytes read are exactly the DATA bytes pushed, in order, with
  * nothing after the FIN; every packet is released once; a refusal reaches
  * only its own request, once, with a failure status. vmbus/tl_connect.c is
@@ -181,7 +184,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 0: packet(&rx, copy, take); break;
         case 1: read_some(&rx, len); break;
         case 2: result(copy, take, op & 4); break;
-        case 3: hvsock_rx_drop(&rx); expected_len = got_len; break;
+        case 3:
+            if (op & 4) {
+                hvsock_rx_detach(&rx);
+                for (int t = 0; t < (int)(sizeof(live) / sizeof(live[0])); t++)
+                    if (live[t])
+                        abort();   /* KMCL would wait for it: a packet still held */
+            } else {
+                hvsock_rx_drop(&rx);
+                expected_len = got_len;
+            }
+            break;
         }
         free(copy);
         data += take, size -= take;
