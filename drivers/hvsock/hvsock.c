@@ -6,7 +6,17 @@
  * host-initiated offer for a listened service. Received packets wait in
  * KMCL's receive pool, queued by the byte stream (stream.h) until read;
  * writes go out in 4088-byte packets with at most TX_WINDOW of them queued
- * in KMCL. The end: our FIN, then the host's rescind (devices.md 3.5). */
+ * in KMCL. The end: our FIN, then the host's rescind (devices.md 3.5).
+ *
+ * KMCL's execution model (docs/api.md): VmbChannelEnable returns at once
+ * and the channel opens on the passive worker when its offer is there or
+ * comes; PostStarted (or the PnP-failure callback, or Closed) tells the
+ * thread waiting in connect or accept. Packets come from the channel's dpc.
+ * After a rescind the worker runs Suspend and Closed: Suspend copies out
+ * what the reader has not read yet, so the close never waits for a slow
+ * reader (and the worker, which every channel shares, is not held up), and
+ * Closed marks the end of the stream, which the reader sees after those
+ * bytes. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +33,9 @@
  * hosts require exactly that), more from 5.0; 6 is right at every version. */
 #define RING_PAGES 6u
 #define TX_WINDOW 16u              /* packets queued in KMCL, not yet in the ring */
-#define POLL_MS 10u                /* how often a waiter looks for a rescind */
+#define POLL_MS 10u                /* a waiter looks again at least this often (a bound: callbacks post) */
 #define CLOSE_WAIT_MS 2000u
+#define OPEN_WAIT_MS 10000u        /* an accepted offer's open: beyond KMCL's own timeout */
 #define FIRST_LOCAL_PORT 1024u     /* af_vsock's first ephemeral port */
 
 enum kind { LISTENER, CONNECTION };
@@ -38,8 +49,11 @@ struct hvsock {
     struct hvsock_rx rx;
     sem_t readable, writable, opened;
     volatile bool is_open, refused, broken;
+    volatile bool ended;           /* KMCL closed the channel: rescinded, or our Disable */
+    volatile NTSTATUS open_failure; /* the PnP-failure callback's status */
     volatile uint32_t in_flight;
     bool fin_sent;
+    bool accepted;                 /* a host-initiated connection */
 };
 
 static struct hvsock *all;         /* touched at passive level only */
@@ -131,12 +145,39 @@ static void on_packet(VMBCHANNEL ch, VMBPACKETCOMPLETION packet, PVOID buffer, U
     sem_post(&s->readable);
 }
 
-static NTSTATUS on_opened(VMBCHANNEL ch)
+/* Passive (the worker): open and started, packets flow. */
+static void on_post_started(VMBCHANNEL ch)
 {
     struct hvsock *s = VmbChannelGetPointer(ch);
     s->is_open = true;
     sem_post(&s->opened);
-    return STATUS_SUCCESS;
+}
+
+/* Passive: the host refused to open the channel, or KMCL gave up waiting
+ * for its answer; or, inside Enable, there is no VMBus. */
+static void on_pnp_failure(VMBCHANNEL ch, NTSTATUS status)
+{
+    struct hvsock *s = VmbChannelGetPointer(ch);
+    s->open_failure = NT_SUCCESS(status) ? STATUS_UNSUCCESSFUL : status;
+    sem_post(&s->opened);
+}
+
+/* Passive (the worker, or our own Disable): delivery has stopped and KMCL
+ * waits until we hold no packet. The reader keeps the bytes. */
+static void on_suspend(VMBCHANNEL ch)
+{
+    struct hvsock *s = VmbChannelGetPointer(ch);
+    hvsock_rx_detach(&s->rx);   /* out of memory: the close waits for the reader instead */
+}
+
+/* Passive: the channel is closed (a rescind, or our Disable). */
+static void on_closed(VMBCHANNEL ch)
+{
+    struct hvsock *s = VmbChannelGetPointer(ch);
+    s->ended = true;
+    sem_post(&s->opened);
+    sem_post(&s->readable);
+    sem_post(&s->writable);
 }
 
 static void on_sent(VMBPACKET p, NTSTATUS status, PVOID buffer, UINT32 length)
@@ -144,7 +185,9 @@ static void on_sent(VMBPACKET p, NTSTATUS status, PVOID buffer, UINT32 length)
     (void)buffer, (void)length;
     struct hvsock *s = VmbPacketGetPointer(p);
     VmbPacketFree(p);
-    if (!NT_SUCCESS(status) && status != STATUS_CANCELLED)
+    /* Cancelled (our Disable) or removed (the rescind): the connection's
+     * end, which the reader learns from Closed; anything else is a fault. */
+    if (!NT_SUCCESS(status) && status != STATUS_CANCELLED && status != STATUS_DEVICE_REMOVED)
         s->broken = true;
     __atomic_sub_fetch(&s->in_flight, 1, __ATOMIC_ACQ_REL);
     sem_post(&s->writable);
@@ -171,6 +214,7 @@ static void free_socket(struct hvsock *s)
     if (s->channel) {
         hvsock_rx_drop(&s->rx);
         VmbChannelCleanup(s->channel);   /* disables it first: queued sends are cancelled */
+        hvsock_rx_drop(&s->rx);          /* what came meanwhile, copied out by Suspend */
     }
     sem_destroy(&s->readable);
     sem_destroy(&s->writable);
@@ -183,7 +227,9 @@ static bool make_channel(struct hvsock *s)
 {
     VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb;
     VMB_CHANNEL_STATE_CHANGE_CALLBACKS_INIT(&cb);
-    cb.EvtChannelOpened = on_opened;
+    cb.EvtChannelPostStarted = on_post_started;
+    cb.EvtChannelSuspend = on_suspend;
+    cb.EvtChannelClosed = on_closed;
     VMBCHANNEL ch = NULL;
     if (!NT_SUCCESS(VmbChannelAllocate(NULL, FALSE, &ch)))
         return false;
@@ -193,42 +239,42 @@ static bool make_channel(struct hvsock *s)
     return NT_SUCCESS(VmbChannelInitSetFlags(ch, VMBUS_CHANNEL_INIT_FLAG_IS_PIPE)) &&
            NT_SUCCESS(VmbChannelInitSetStateChangeCallbacks(ch, &cb)) &&
            NT_SUCCESS(VmbChannelInitSetProcessPacketCallbacks(ch, on_packet, NULL)) &&
-           NT_SUCCESS(VmbClientChannelInitSetTargetPnp(ch, &s->service, &s->endpoint, NULL)) &&
+           NT_SUCCESS(VmbClientChannelInitSetTargetPnp(ch, &s->service, &s->endpoint, on_pnp_failure)) &&
            NT_SUCCESS(VmbClientChannelInitSetRingBufferPageCount(ch, RING_PAGES, RING_PAGES));
 }
 
-/* Enables the channel and waits for it to open. Where Enable opens at once
- * when the offer is there and refuses when it is not (STATUS_NO_SUCH_DEVICE),
- * the offer is waited for here; where Enable returns at once and KMCL opens
- * when the offer comes, Opened ends the wait. A refusal ends it too. */
-static int open_channel(struct hvsock *s, const struct timespec *deadline)
-{
-    for (;;) {
-        NTSTATUS st = VmbChannelEnable(s->channel);
-        if (NT_SUCCESS(st))
-            break;
-        if (st != STATUS_NO_SUCH_DEVICE)
-            return EIO;
-        if (s->refused)
-            return ECONNREFUSED;
-        if (deadline && past(deadline))
-            return ETIMEDOUT;
-        wait_a_little(&s->opened, deadline);
-    }
-    while (!s->is_open) {
-        if (s->refused)
-            return ECONNREFUSED;
-        if (deadline && past(deadline))
-            return ETIMEDOUT;
-        wait_a_little(&s->opened, deadline);
-    }
-    return 0;
-}
-
-/* The host ended the connection: it rescinded the offer. */
+/* The host ended the connection: KMCL closed the channel after its
+ * rescind (after every byte that came before it was handed to us). */
 static bool gone(const struct hvsock *s)
 {
-    return !HvrtHvSockOfferPresent(&s->service, &s->endpoint);
+    return s->ended;
+}
+
+/* Enables the channel (KMCL returns at once) and waits until the worker
+ * has opened and started it, the host refused (TL_CONNECT_RESULT), the open
+ * failed, an offer we accept went away, or the deadline passed. */
+static int open_channel(struct hvsock *s, const struct timespec *deadline)
+{
+    NTSTATUS st = VmbChannelEnable(s->channel);
+    if (!NT_SUCCESS(st))
+        return st == STATUS_NO_SUCH_DEVICE ? ENODEV : EIO;
+    for (;;) {
+        if (s->is_open)
+            return 0;
+        if (s->refused)
+            return ECONNREFUSED;
+        if (!NT_SUCCESS(s->open_failure) || s->ended)
+            return EIO;
+        if (s->accepted && !HvrtHvSockOfferPresent(&s->service, &s->endpoint))
+            return ECONNRESET;   /* the host gave up on it before it opened */
+        if (deadline && past(deadline)) {
+            /* An offer that came but did not open is not the silence of a
+             * host that never answered. */
+            st = HvrtChannelWaitOpened(s->channel, 0);
+            return st == STATUS_SUCCESS ? 0 : st == STATUS_NO_SUCH_DEVICE ? ETIMEDOUT : EIO;
+        }
+        wait_a_little(&s->opened, deadline);
+    }
 }
 
 /* ---- connecting ---- */
@@ -311,14 +357,16 @@ hvsock_t *hvsock_accept(hvsock_t *l, int timeout_ms)
     if (!s)
         return NULL;
     s->endpoint = endpoint;
+    s->accepted = true;
     link_in(s);
-    /* The offer is there: the open takes one round trip to the host. */
-    struct timespec open_by = deadline_in(5000);
+    /* The offer is there: the open takes one round trip to the host, and
+     * KMCL gives up on an unanswered open by itself (the PnP failure). */
+    struct timespec open_by = deadline_in(OPEN_WAIT_MS);
     int err = make_channel(s) ? open_channel(s, &open_by) : ENOMEM;
     if (err) {
         forget(s);
         free_socket(s);
-        errno = err == ENOMEM ? ENOMEM : EIO;
+        errno = err == ENOMEM || err == ECONNRESET ? err : EIO;
         return NULL;
     }
     return s;
@@ -389,10 +437,10 @@ ssize_t hvsock_write(hvsock_t *s, const void *buf, size_t len, int timeout_ms)
         uint32_t room = TX_WINDOW - __atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE);
         uint32_t n = hvsock_tx_next(left, room > 0 ? HVSOCK_TX_CHUNK : 0);
         int err = 0;
-        if (n > 0)
+        if (gone(s) || s->broken)
+            err = EPIPE;   /* KMCL would queue it for a re-offer that never comes */
+        else if (n > 0)
             err = send_packet(s, (const uint8_t *)buf + done, n);
-        else if (gone(s) || s->broken)
-            err = EPIPE;
         else if (deadline && past(deadline))
             err = ETIMEDOUT;
         else
@@ -416,7 +464,7 @@ int hvsock_shutdown(hvsock_t *s)
     }
     if (s->fin_sent)
         return 0;
-    int err = send_packet(s, NULL, 0);
+    int err = gone(s) ? EPIPE : send_packet(s, NULL, 0);
     if (err) {
         errno = err;
         return -1;

@@ -32,20 +32,25 @@ bool hvsock_service_port(const GUID *service, uint32_t *port);
  * errno EADDRINUSE when service is already listened on, ENOMEM. */
 hvsock_t *hvsock_listen(const GUID *service);
 /* The next connection the host made to the listener's service. NULL with
- * errno ETIMEDOUT, EINVAL (not a listener), ENOMEM, EIO (the channel did
- * not open). */
+ * errno ETIMEDOUT (no connection came), EINVAL (not a listener), ENOMEM,
+ * EIO (its channel did not open: the host refused the open or did not
+ * answer it), ECONNRESET (the host withdrew it before it opened). The
+ * timeout bounds the wait for a connection; its open is bounded apart. */
 hvsock_t *hvsock_accept(hvsock_t *listener, int timeout_ms);
 /* Connects to the host's service (TL_CONNECT_REQUEST, from a local port
- * of our own, 1024 upward). NULL with errno ECONNREFUSED (the host said no:
- * VMBus 4.1 and later), ETIMEDOUT (no answer: before 4.1 a refusal is
- * silence), ENOTSUP (VMBus below 4.0: no hv_sock), ENODEV (no VMBus), EIO,
+ * of our own, 1024 upward) and returns once the connection's channel is
+ * open. NULL with errno ECONNREFUSED (the host said no: VMBus 4.1 and
+ * later), ETIMEDOUT (no answer within timeout_ms: before 4.1 a refusal is
+ * silence), EIO (the host offered the connection but its channel did not
+ * open: the host refused the open, did not answer it, or the timeout came
+ * first), ENOTSUP (VMBus below 4.0: no hv_sock), ENODEV (no VMBus),
  * ENOMEM. */
 hvsock_t *hvsock_connect(const GUID *service, int timeout_ms);
 
 /* Up to len bytes: as many as are there (at least 1), waiting for some.
  * 0 at the end of the stream (the peer's FIN, or the host ended the
- * connection); -1 with errno ETIMEDOUT, EIO (the host broke the protocol),
- * EINVAL. */
+ * connection: after every byte that came before); -1 with errno ETIMEDOUT,
+ * EIO (the host broke the protocol), EINVAL. */
 ssize_t hvsock_read(hvsock_t *s, void *buf, size_t len, int timeout_ms);
 /* Queues all len bytes, waiting for room as needed: len, or on a timeout
  * the bytes queued so far (-1 with ETIMEDOUT if none). -1 with errno EPIPE
