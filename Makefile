@@ -178,6 +178,9 @@ test_storvsc_SRCS    := $(HOSTED_SRCS) $(VMBUS_SRCS) $(STORVSC_SRCS) $(wildcard 
 test_fs_SRCS         := drivers/fs/fat.c drivers/fs/gpt.c
 HVSOCK_SRCS := $(wildcard drivers/hvsock/*.c) lib/semaphore.c tests/unit/hosted_posix_time.c
 test_hvsock_SRCS     := $(HOSTED_SRCS) $(VMBUS_SRCS) $(HVSOCK_SRCS) $(wildcard apps/hvsock-echo/*.c)
+# hvsock-echo starts a pthread per connection: hvrt's threads, as in the image.
+test_hvsock_SRCS     += tests/unit/hosted_pthread.c
+test_hvsock_CFLAGS   := -Wl,--wrap=pthread_create -Wl,--wrap=pthread_join -Wl,--wrap=pthread_detach
 test_ring_SRCS       := vmbus/ring.c
 test_gpadl_msgs_SRCS := vmbus/gpadl_msgs.c
 $(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRCS)))

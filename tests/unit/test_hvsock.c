@@ -3,7 +3,6 @@
  * (tests/hvsim/dev_hvsock.h), whose answers (offers, refusals, silence)
  * depend on the negotiated VMBus version. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +12,7 @@
 #include <hvrt/vmbus.h>
 
 #include "drivers/hvsock/stream.h"
+#include "lib/thread.h"
 #include "tests/hosted/hosted.h"
 #include "tests/hosted/vmbus_fixture.h"
 #include "tests/hvsim/dev_hvsock.h"
@@ -445,6 +445,123 @@ static void test_listen_accept_host_close(void)
     stop();
 }
 
+/* KMCL opens asynchronously (docs/api.md): a connection whose channel the
+ * host refuses to open, or never answers, fails clearly (EIO), not as the
+ * silence of a host that never answered the request (ETIMEDOUT). */
+static void test_open_refused_or_unanswered(void)
+{
+    start(VMBUS_VERSION_WIN10_V5_3);
+    struct hvsim_guid h = hvsim_hvsock_port_service(5000);
+    hvsim_hvsock_listen(hs, &h);
+    GUID svc;
+    hvsock_port_service(5000, &svc);
+    struct hvsim_vmbus_faults f = { .refuse_open = true };
+    hvsim_vmbus_set_faults(vb, &f);
+    uint64_t t0 = hvrt_time_ns();
+    errno = 0;
+    CHECK(hvsock_connect(&svc, 3000) == NULL, "the open was refused");
+    CHECK_EQ(errno, EIO);
+    CHECK(hvrt_time_ns() - t0 < 1000000000ull, "at the refusal, not at the timeout");
+
+    /* The host offers a connection to a listener but refuses its open. */
+    hvsock_port_service(22, &svc);
+    hvsock_t *l = hvsock_listen(&svc);
+    struct hvsim_guid h22 = hvsim_hvsock_port_service(22);
+    CHECK(hvsim_hvsock_connect(hs, &h22) != 0, "host connect");
+    errno = 0;
+    CHECK(hvsock_accept(l, 1000) == NULL, "accept: the open was refused");
+    CHECK_EQ(errno, EIO);
+
+    /* The open is never answered: EIO at the connect's timeout. */
+    f = (struct hvsim_vmbus_faults){ .ignore_open = true };
+    hvsim_vmbus_set_faults(vb, &f);
+    hvsock_port_service(5000, &svc);
+    t0 = hvrt_time_ns();
+    errno = 0;
+    CHECK(hvsock_connect(&svc, 500) == NULL, "the open was not answered");
+    CHECK_EQ(errno, EIO);
+    CHECK(hvrt_time_ns() - t0 >= 500000000ull, "waited for it until the timeout");
+    hvsock_close(l);
+    stop();
+}
+
+/* The host rescinds a connection whose bytes the app has not read: KMCL's
+ * close must not wait for that reader (it runs on the passive worker that
+ * opens every other channel), and the reader still gets every byte. */
+static hvsock_t *stuck;
+static volatile bool accepted_b;
+
+/* Should the close wait for a's reader after all, the accept below would
+ * never end (the worker is held): this reader frees it after 2 s, so the
+ * test fails instead of hanging. */
+static void unstick(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 2000 && !accepted_b; i++)
+        hvrt_sleep_us(1000);
+    if (accepted_b)
+        return;
+    static uint8_t sink[4096];
+    while (hvsock_read(stuck, sink, sizeof(sink), 100) > 0) {
+    }
+}
+
+static void test_unread_bytes_survive_a_rescind(void)
+{
+    start(VMBUS_VERSION_WIN10_V5_3);
+    GUID svc;
+    hvsock_port_service(23, &svc);
+    hvsock_t *l = hvsock_listen(&svc);
+    struct hvsim_guid h = hvsim_hvsock_port_service(23);
+    uint32_t a = hvsim_hvsock_connect(hs, &h);
+    hvsock_t *sa = hvsock_accept(l, 1000);
+    CHECK(sa != NULL, "accepted a (errno %d)", errno);
+    if (!sa) {
+        stop();
+        return;
+    }
+    static uint8_t big[3 * HVSOCK_TX_CHUNK];
+    for (uint32_t i = 0; i < sizeof(big); i++)
+        big[i] = (uint8_t)(i * 7 + 1);
+    CHECK_EQ(hvsim_hvsock_write(hs, a, big, sizeof(big)), (int)sizeof(big));
+    wait_ms(5);   /* delivered into a's queue, held there */
+    uint8_t first[100];
+    CHECK_EQ(hvsock_read(sa, first, sizeof(first), 1000), (ssize_t)sizeof(first));   /* part of a packet */
+    hvsim_hvsock_abort(hs, a);
+    uint32_t b = hvsim_hvsock_connect(hs, &h);
+    stuck = sa;
+    accepted_b = false;
+    struct thread *rescuer = thread_create("unstick", unstick, NULL, 0);
+    uint64_t t0 = hvrt_time_ns();
+    hvsock_t *sb = hvsock_accept(l, 3000);
+    accepted_b = true;
+    thread_join(rescuer);
+    CHECK(sb != NULL, "b accepted while a's bytes wait (errno %d)", errno);
+    CHECK(hvrt_time_ns() - t0 < 500000000ull, "at once: the worker was not held by a's reader");
+    wait_ms(5);
+    CHECK_EQ(host_info(a).state, HVSIM_HVSOCK_GONE);   /* a's relid released: its close did not wait */
+    static uint8_t rest[sizeof(big)];
+    uint32_t got = sizeof(first);
+    memcpy(rest, first, sizeof(first));
+    for (int i = 0; i < 100 && got < sizeof(big); i++) {
+        ssize_t n = hvsock_read(sa, rest + got, sizeof(big) - got, 1000);
+        if (n <= 0)
+            break;
+        got += (uint32_t)n;
+    }
+    CHECK_EQ(got, sizeof(big));
+    CHECK(memcmp(rest, big, sizeof(big)) == 0, "every byte, in order");
+    CHECK_EQ(hvsock_read(sa, rest, 16, 1000), 0);   /* then the end */
+    CHECK_EQ(hvsock_close(sa), 0);
+    if (sb) {
+        hvsim_hvsock_shutdown(hs, b);
+        CHECK_EQ(hvsock_close(sb), 0);
+    }
+    hvsock_close(l);
+    no_errors();
+    stop();
+}
+
 /* 1 MiB each way through 6-page rings, a 16 KiB host buffer and reads of odd sizes. */
 static uint32_t sum_of(const uint8_t *p, uint32_t n)
 {
@@ -519,7 +636,7 @@ static hvsock_t *many[MANY];
 
 static int echo_errors;
 
-static void *echo_one(void *arg)
+static void echo_one(void *arg)
 {
     hvsock_t *s = arg;
     char buf[64];
@@ -528,7 +645,6 @@ static void *echo_one(void *arg)
         printf("    echo: read %d, errno %d\n", (int)n, errno);
         echo_errors++;
     }
-    return NULL;
 }
 
 static void test_hundred_connections(void)
@@ -552,13 +668,12 @@ static void test_hundred_connections(void)
         int n = snprintf(msg, sizeof(msg), "conn %d", i);
         hvsim_hvsock_write(hs, ids[i], msg, (uint32_t)n);
     }
-    pthread_t t[MANY];
+    /* hvrt's threads (glibc's would run beside hvrt's scheduler, not in it). */
+    struct thread *t[MANY];
     for (int i = 0; i < MANY; i++)
-        pthread_create(&t[i], NULL, echo_one, many[i]);
-    /* Joined first: a main thread polling in short sleeps can starve the
-     * echo threads (a scheduler issue, reported), and joining cannot. */
+        t[i] = thread_create("echo", echo_one, many[i], 0);
     for (int i = 0; i < MANY; i++)
-        pthread_join(t[i], NULL);
+        thread_join(t[i]);
     CHECK_EQ(echo_errors, 0);
     int ok = 0;
     for (int i = 0; i < MANY; i++) {
@@ -603,19 +718,17 @@ static void test_app_send_to_host_echo(void)
 }
 
 static int serve_status;
-static void *serve_thread(void *arg)
+static void serve_thread(void *arg)
 {
     (void)arg;
     serve_status = hosted_run_app("hvsock-echo serve 22 2");
-    return NULL;
 }
 
 static void test_app_serves_host_connections(void)
 {
     start(VMBUS_VERSION_WIN10_V5_3);
-    pthread_t t;
     serve_status = -1;
-    pthread_create(&t, NULL, serve_thread, NULL);
+    struct thread *t = thread_create("serve", serve_thread, NULL, 256 * 1024);
     hvrt_sleep_us(1000);
     struct hvsim_guid h = hvsim_hvsock_port_service(22);
     uint32_t ids[2];
@@ -625,7 +738,7 @@ static void test_app_serves_host_connections(void)
         hvsim_hvsock_write(hs, ids[i], i ? "second" : "first!", 6);
         hvsim_hvsock_shutdown(hs, ids[i]);
     }
-    pthread_join(t, NULL);
+    thread_join(t);
     CHECK_EQ(serve_status, 0);
     for (int i = 0; i < 2; i++) {
         char buf[8] = { 0 };
@@ -651,6 +764,8 @@ int main(void)
     RUN_TEST(test_connect_echo_fin_close);
     RUN_TEST(test_connect_refused_timeout_unsupported);
     RUN_TEST(test_listen_accept_host_close);
+    RUN_TEST(test_open_refused_or_unanswered);
+    RUN_TEST(test_unread_bytes_survive_a_rescind);
     RUN_TEST(test_bulk_both_ways_checksummed);
     RUN_TEST(test_hundred_connections);
     RUN_TEST(test_app_send_to_host_echo);
