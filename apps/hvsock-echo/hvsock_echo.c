@@ -15,23 +15,44 @@
 #include <hvrt/hvsock.h>
 #include <hvrt/runtime.h>
 
+/* Hex digits s[from..to) as a number; false on anything else. */
+static bool hex_field(const char *s, int from, int to, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int i = from; i < to; i++) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return false;
+        v = v << 4 | (uint32_t)d;
+    }
+    *out = v;
+    return true;
+}
+
+/* A decimal vsock port, or a GUID in its text form
+ * xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (no scanf: it would double the app's size). */
 static bool parse_service(const char *s, GUID *out)
 {
-    unsigned d1, d2, d3, b[8];
     char *end;
     unsigned long port = strtoul(s, &end, 10);
-    if (*s != '\0' && *end == '\0' && port <= 0xFFFFFFFFul) {
+    if (*s >= '0' && *s <= '9' && *end == '\0' && port <= 0xFFFFFFFFul) {
         hvsock_port_service((uint32_t)port, out);
         return true;
     }
-    if (sscanf(s, "%8x-%4x-%4x-%2x%2x-%2x%2x%2x%2x%2x%2x", &d1, &d2, &d3, &b[0], &b[1], &b[2], &b[3], &b[4],
-               &b[5], &b[6], &b[7]) != 11 || strlen(s) != 36)
+    uint32_t d1, d2, d3, b;
+    if (strlen(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' ||
+        !hex_field(s, 0, 8, &d1) || !hex_field(s, 9, 13, &d2) || !hex_field(s, 14, 18, &d3))
         return false;
     out->Data1 = d1;
     out->Data2 = (uint16_t)d2;
     out->Data3 = (uint16_t)d3;
-    for (int i = 0; i < 8; i++)
-        out->Data4[i] = (uint8_t)b[i];
+    static const int at[8] = { 19, 21, 24, 26, 28, 30, 32, 34 };
+    for (int i = 0; i < 8; i++) {
+        if (!hex_field(s, at[i], at[i] + 2, &b))
+            return false;
+        out->Data4[i] = (uint8_t)b;
+    }
     return true;
 }
 
