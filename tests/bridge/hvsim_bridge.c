@@ -71,6 +71,19 @@ struct options {
     const char *hvsock_path;    /* --hvsock: hv_sock's host ends as Unix sockets (Firecracker's scheme) */
     uint32_t hvsock_echo[4];    /* --hvsock-echo PORT: the host echoes guest connections to PORT */
     uint32_t hvsock_echo_count;
+    uint32_t hvsock_talk_port;  /* --hvsock-talk PORT:N: the host connects N times to the guest's PORT */
+    uint32_t hvsock_talk_count;
+};
+
+#define HVSOCK_TALK_MAX 16u
+/* --hvsock-talk: the host's connections to a guest service and what came back. */
+struct hvsock_talk {
+    uint64_t due_ns;                   /* 0: not yet scheduled */
+    bool started, finished;
+    uint32_t ids[HVSOCK_TALK_MAX];
+    char sent[HVSOCK_TALK_MAX][32], back[HVSOCK_TALK_MAX][32];
+    uint32_t got[HVSOCK_TALK_MAX];
+    bool ended[HVSOCK_TALK_MAX];
 };
 
 struct bridge {
@@ -106,6 +119,7 @@ struct bridge {
     uint32_t shutdown_relid;
     uint64_t shutdown_due_ns;          /* 0: not yet scheduled */
     bool shutdown_sent;
+    struct hvsock_talk talk;
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -149,6 +163,9 @@ static void usage(int status)
             "                      'CONNECT <port>\\n' (answered 'OK <n>\\n' once the guest accepts); a guest\n"
             "                      connecting to port P reaches the program listening at PATH_P\n"
             "  --hvsock-echo PORT  hv_sock: the host echoes every guest connection to vsock port PORT\n"
+            "  --hvsock-talk PORT:N hv_sock: 500 ms after the guest connected to VMBus, the host connects N\n"
+            "                      times (at most 16) to the guest's vsock port PORT, sends a line and its\n"
+            "                      FIN on each, and checks that the same line comes back (hvsock-echo serve)\n"
             "  a hostile host:\n"
             "  --lose-interrupts N the first N interrupts of the VMBus SINT go nowhere (the guest must poll)\n"
             "  --busy-posts N      refuse each guest message N times with INSUFFICIENT_BUFFERS first\n"
@@ -272,6 +289,17 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->hvsock_path = v;
         else if (strcmp(a, "--hvsock-echo") == 0 && o->hvsock_echo_count < 4)
             o->hvsock_echo[o->hvsock_echo_count++] = number(a, v);
+        else if (strcmp(a, "--hvsock-talk") == 0) {
+            unsigned port, n;
+            char extra;
+            if (sscanf(v, "%u:%u%c", &port, &n, &extra) != 2 || n == 0 || n > HVSOCK_TALK_MAX) {
+                fprintf(stderr, "hvsim-bridge: --hvsock-talk wants PORT:N with N from 1 to %u, not '%s'\n",
+                        HVSOCK_TALK_MAX, v);
+                usage(2);
+            }
+            o->hvsock_talk_port = port;
+            o->hvsock_talk_count = n;
+        }
         else {
             fprintf(stderr, "hvsim-bridge: unknown option or value: %s %s\n", a, v);
             usage(2);
@@ -455,7 +483,7 @@ static void create_host(struct bridge *b)
         say("error: the VMBus host refused the configuration");
         exit(3);
     }
-    if (b->opt.hvsock_path != NULL || b->opt.hvsock_echo_count > 0) {
+    if (b->opt.hvsock_path != NULL || b->opt.hvsock_echo_count > 0 || b->opt.hvsock_talk_count > 0) {
         struct hvsim_hvsock_config hcfg = { .uds_path = b->opt.hvsock_path };
         if ((b->hvsock = hvsim_hvsock_create(b->sim, b->vb, &hcfg)) == NULL) {
             say("error: no hv_sock host (Unix socket %s: %s)", b->opt.hvsock_path ? b->opt.hvsock_path : "none", strerror(errno));
@@ -704,6 +732,58 @@ static void stall_when_due(struct bridge *b, uint64_t now_ns)
             b->opt.stall_ms, (unsigned long long)(after.packets_in - before.packets_in));
 }
 
+/* --hvsock-talk: the host connects to a guest service (hvsock-echo serve)
+ * and checks each echo; final (at the summary) reads what is left and
+ * reports even if the guest ended first. */
+static void hvsock_talk(struct bridge *b, uint64_t now_ns, uint32_t version, bool final)
+{
+    struct hvsock_talk *t = &b->talk;
+    uint32_t n = b->opt.hvsock_talk_count, port = b->opt.hvsock_talk_port;
+    if (n == 0 || t->finished || (!t->started && (final || version == 0)))
+        return;
+    if (!t->started) {
+        if (t->due_ns == 0)
+            t->due_ns = now_ns + 500000000ull;
+        if (now_ns < t->due_ns)
+            return;
+        t->started = true;
+        struct hvsim_guid svc = hvsim_hvsock_port_service(port);
+        for (uint32_t i = 0; i < n; i++) {
+            snprintf(t->sent[i], sizeof(t->sent[i]), "host line %u to port %u", i, port);
+            t->ids[i] = hvsim_hvsock_connect(b->hvsock, &svc);
+            uint32_t len = (uint32_t)strlen(t->sent[i]);
+            if (t->ids[i] == 0 || hvsim_hvsock_write(b->hvsock, t->ids[i], t->sent[i], len) != (int)len) {
+                say("warning: hv_sock: host connection %u to port %u failed", i, port);
+                t->ended[i] = true;
+                continue;
+            }
+            hvsim_hvsock_shutdown(b->hvsock, t->ids[i]);
+        }
+        say("hv_sock: the host connected %u times to guest port %u", n, port);
+        return;
+    }
+    uint32_t ended = 0, wrong = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        while (!t->ended[i]) {
+            int r = hvsim_hvsock_read(b->hvsock, t->ids[i], t->back[i] + t->got[i],
+                                      (uint32_t)sizeof(t->back[i]) - 1 - t->got[i]);
+            if (r > 0)
+                t->got[i] += (uint32_t)r;
+            else if (r < 0 || t->got[i] == sizeof(t->back[i]) - 1)
+                t->ended[i] = true;   /* the guest's FIN after all it sent */
+            else
+                break;
+        }
+        ended += t->ended[i];
+        wrong += t->ended[i] && strcmp(t->back[i], t->sent[i]) != 0;
+    }
+    if (ended < n && !final)
+        return;
+    t->finished = true;
+    say("hv_sock: %u host connections to guest port %u echoed, %u wrong, %u not ended", ended, port, wrong,
+        n - ended);
+}
+
 static void host_initiatives(struct bridge *b)
 {
     uint32_t version = hvsim_vmbus_version(b->vb);
@@ -720,6 +800,7 @@ static void host_initiatives(struct bridge *b)
     rescind_when_due(b, now_ns);
     offer_late_when_due(b, now_ns, version);
     stall_when_due(b, now_ns);
+    hvsock_talk(b, now_ns, version, false);
     const struct hvsim_crash *crash = hvsim_crash_info(b->sim);
     if (crash->count != b->crashes_seen) {
         b->crashes_seen = crash->count;
@@ -783,6 +864,7 @@ static void print_storage_summary(struct bridge *b)
 
 static void print_hvsock_summary(struct bridge *b)
 {
+    hvsock_talk(b, hvsim_now_ns(b->sim), b->version_seen, true);
     struct hvsim_hvsock_counters c;
     hvsim_hvsock_get_counters(b->hvsock, &c);
     say("summary: hv_sock: %llu guest connects (%llu accepted, %llu refused), %llu host connects, "
