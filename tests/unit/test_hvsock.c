@@ -630,6 +630,142 @@ static void test_bulk_both_ways_checksummed(void)
     stop();
 }
 
+/* 1 GiB each way (issue 18), checksummed as it streams: the bytes are a
+ * function of their offset, and each side hashes what it sees in 8-byte
+ * words aligned to the stream (however reads and writes cut it). */
+#define GIB (1ull << 30)
+
+struct stream_sum {
+    uint64_t h, n, part;
+    unsigned part_len;
+};
+
+static void mix(struct stream_sum *s, uint64_t w)
+{
+    s->h = (s->h ^ w) * 0x100000001b3ull;
+    s->h ^= s->h >> 29;
+}
+
+static void sum_add(struct stream_sum *s, const uint8_t *p, size_t len)
+{
+    s->n += len;
+    while (len > 0 && s->part_len > 0) {
+        s->part |= (uint64_t)*p++ << (8 * s->part_len);
+        len--;
+        if (++s->part_len == 8) {
+            mix(s, s->part);
+            s->part = 0;
+            s->part_len = 0;
+        }
+    }
+    for (; len >= 8; p += 8, len -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        mix(s, w);
+    }
+    while (len > 0) {
+        s->part |= (uint64_t)*p++ << (8 * s->part_len++);
+        len--;
+    }
+}
+
+static uint64_t word_at(uint64_t i)   /* splitmix64 */
+{
+    uint64_t z = i * 0x9e3779b97f4a7c15ull + 0x1234567ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* The stream's bytes [off, off + len), len <= 65536. */
+static void gen(uint8_t *out, uint64_t off, uint32_t len)
+{
+    static uint64_t words[65536 / 8 + 2];
+    uint64_t first = off / 8;
+    uint32_t n = (uint32_t)((off % 8 + len + 7) / 8);
+    for (uint32_t i = 0; i < n; i++)
+        words[i] = word_at(first + i);
+    memcpy(out, (uint8_t *)words + off % 8, len);
+}
+
+static struct stream_sum host_sum;
+static void host_sink(void *ctx, const uint8_t *data, uint32_t len)
+{
+    (void)ctx;
+    sum_add(&host_sum, data, len);
+}
+
+static void test_gib_each_way_checksummed(void)
+{
+    struct hvsim_vmbus_config vc;
+    hvsim_vmbus_config_default(&vc, HVSIM_VMBUS_HYPERV);
+    vb = fixture_start_config(&vc, 0);
+    struct hvsim_hvsock_config hc = { .write_chunk = 16384 };
+    hs = hvsim_hvsock_create(hosted_sim(), vb, &hc);
+    struct hvsim_guid h = hvsim_hvsock_port_service(10);
+    hvsim_hvsock_listen(hs, &h);
+    GUID svc;
+    hvsock_port_service(10, &svc);
+    hvsock_t *s = hvsock_connect(&svc, 1000);
+    uint32_t id = hvsim_hvsock_accept(hs, &h);
+    CHECK(s != NULL && id != 0, "connected");
+    if (!s || !id) {
+        stop();
+        return;
+    }
+    static uint8_t buf[65536];
+    struct stream_sum want = { 0 }, got = { 0 };
+
+    /* Guest to host: writes of odd sizes up to 64 KiB, into the host's sink. */
+    memset(&host_sum, 0, sizeof(host_sum));
+    hvsim_hvsock_set_sink(hs, id, host_sink, NULL);
+    uint64_t off = 0;
+    while (off < GIB) {
+        uint32_t n = (uint32_t)(GIB - off < 65536 - (off % 4099) ? GIB - off : 65536 - (off % 4099));
+        gen(buf, off, n);
+        sum_add(&want, buf, n);
+        ssize_t w = hvsock_write(s, buf, n, 5000);
+        if (w != (ssize_t)n) {
+            CHECK(false, "write at %llu: %d (errno %d)", (unsigned long long)off, (int)w, errno);
+            break;
+        }
+        off += n;
+    }
+    for (int i = 0; i < 1000 && host_sum.n < GIB; i++)
+        hvrt_sleep_us(1000);
+    CHECK_EQ(host_sum.n, GIB);
+    CHECK(host_sum.h == want.h && host_sum.part == want.part, "the host's checksum is the guest's");
+    hvsim_hvsock_set_sink(hs, id, NULL, NULL);
+
+    /* Host to guest: the host writes as its buffer takes, the guest reads odd sizes. */
+    memset(&want, 0, sizeof(want));
+    uint64_t wrote = 0;
+    static uint8_t in[65536];
+    for (uint32_t round = 0; got.n < GIB; round++) {
+        if (wrote < GIB) {
+            uint32_t n = GIB - wrote < 65536 ? (uint32_t)(GIB - wrote) : 65536;
+            gen(buf, wrote, n);
+            int w = hvsim_hvsock_write(hs, id, buf, n);
+            if (w > 0) {
+                sum_add(&want, buf, (uint32_t)w);
+                wrote += (uint32_t)w;
+            }
+        }
+        ssize_t r = hvsock_read(s, in, 1 + (round * 7919) % sizeof(in), 5000);
+        if (r <= 0) {
+            CHECK(false, "read at %llu: %d (errno %d)", (unsigned long long)got.n, (int)r, errno);
+            break;
+        }
+        sum_add(&got, in, (size_t)r);
+    }
+    CHECK_EQ(got.n, GIB);
+    CHECK(got.h == want.h && got.part == want.part, "the guest's checksum is the host's");
+    hvsim_hvsock_shutdown(hs, id);
+    CHECK_EQ(hvsock_close(s), 0);
+    no_errors();
+    stop();
+}
+
 /* 100 connections at once, each way, from threads of the app. */
 #define MANY 100
 static hvsock_t *many[MANY];
@@ -767,6 +903,7 @@ int main(void)
     RUN_TEST(test_open_refused_or_unanswered);
     RUN_TEST(test_unread_bytes_survive_a_rescind);
     RUN_TEST(test_bulk_both_ways_checksummed);
+    RUN_TEST(test_gib_each_way_checksummed);
     RUN_TEST(test_hundred_connections);
     RUN_TEST(test_app_send_to_host_echo);
     RUN_TEST(test_app_serves_host_connections);
