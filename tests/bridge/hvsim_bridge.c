@@ -165,7 +165,8 @@ static void usage(int status)
             "  --hvsock-echo PORT  hv_sock: the host echoes every guest connection to vsock port PORT\n"
             "  --hvsock-talk PORT:N hv_sock: 500 ms after the guest connected to VMBus, the host connects N\n"
             "                      times (at most 16) to the guest's vsock port PORT, sends a line and its\n"
-            "                      FIN on each, and checks that the same line comes back (hvsock-echo serve)\n"
+            "                      FIN on each, and checks that the same line comes back (hvsock-echo serve);\n"
+            "                      the guest has 30 s to open each (Hyper-V's, not OpenVMM's 5 s)\n"
             "  a hostile host:\n"
             "  --lose-interrupts N the first N interrupts of the VMBus SINT go nowhere (the guest must poll)\n"
             "  --busy-posts N      refuse each guest message N times with INSUFFICIENT_BUFFERS first\n"
@@ -485,6 +486,11 @@ static void create_host(struct bridge *b)
     }
     if (b->opt.hvsock_path != NULL || b->opt.hvsock_echo_count > 0 || b->opt.hvsock_talk_count > 0) {
         struct hvsim_hvsock_config hcfg = { .uds_path = b->opt.hvsock_path };
+        /* The host's own connections wait for a guest that is still booting
+         * under a loaded TCG: Hyper-V's 30 s (a FreeBSD comment, devices.md
+         * 3.5), not OpenVMM's 5 s for the guest's connects. */
+        if (b->opt.hvsock_talk_count > 0)
+            hcfg.open_timeout_ns = 30000000000ull;
         if ((b->hvsock = hvsim_hvsock_create(b->sim, b->vb, &hcfg)) == NULL) {
             say("error: no hv_sock host (Unix socket %s: %s)", b->opt.hvsock_path ? b->opt.hvsock_path : "none", strerror(errno));
             exit(3);
