@@ -180,7 +180,7 @@ HVSOCK_SRCS := $(wildcard drivers/hvsock/*.c) lib/semaphore.c tests/unit/hosted_
 test_hvsock_SRCS     := $(HOSTED_SRCS) $(VMBUS_SRCS) $(HVSOCK_SRCS) $(wildcard apps/hvsock-echo/*.c)
 # hvsock-echo starts a pthread per connection: hvrt's threads, as in the image.
 test_hvsock_SRCS     += tests/unit/hosted_pthread.c
-test_hvsock_CFLAGS   := -Wl,--wrap=pthread_create -Wl,--wrap=pthread_join -Wl,--wrap=pthread_detach
+test_hvsock_LDFLAGS  := -Wl,--wrap=pthread_create -Wl,--wrap=pthread_join -Wl,--wrap=pthread_detach
 test_ring_SRCS       := vmbus/ring.c
 test_gpadl_msgs_SRCS := vmbus/gpadl_msgs.c
 $(foreach t,$(filter test_hvsim_%,$(UNIT_TESTS)),$(eval $(t)_SRCS := $(HVSIM_SRCS)))
@@ -217,7 +217,7 @@ $(BUILD)/host/%: tests/unit/%.c $$($$*_SRCS) $(HVSIM_CHECK)
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $($*_CFLAGS) -MM -MP -MT $@ $(filter %.c %.S,$< $($*_SRCS)) > $@.d.all && \
 	    $(DEPS_HEADERS_ONLY)
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) $($*_CFLAGS) $< $($*_SRCS) -o $@ -lpthread
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $($*_CFLAGS) $< $($*_SRCS) -o $@ $($*_LDFLAGS) -lpthread
 
 unit-tests: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 
